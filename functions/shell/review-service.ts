@@ -1,0 +1,110 @@
+import { admissionResponse, readAdmissionReview } from '../core/admission-review.ts';
+import { decide, triage, type Decision } from '../core/decide.ts';
+import { podDisplayName } from '../core/pod-view.ts';
+import type { AdmissionRequest } from '../core/types.ts';
+import { pathTokenMatcher } from './path-token.ts';
+import { ReleaseUnavailableError, type ReleaseSource } from './release-source.ts';
+import type { Settings } from './settings.ts';
+import type { Telemetry } from './telemetry.ts';
+
+/**
+ * One HTTP exchange, whatever carried it (API Gateway event or the local server): the
+ * request's method, path and raw body in, a status and a JSON body out. Never throws.
+ */
+
+export interface ReviewHttpRequest {
+  method: string;
+  path: string;
+  body: Buffer;
+}
+
+export interface ReviewHttpAnswer {
+  statusCode: number;
+  body: string;
+}
+
+export interface ReviewService {
+  handle(request: ReviewHttpRequest): Promise<ReviewHttpAnswer>;
+}
+
+export interface ReviewServiceDeps {
+  settings: Settings;
+  releaseSource: ReleaseSource;
+  telemetry: Telemetry;
+  now?: () => number;
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function createReviewService(deps: ReviewServiceDeps): ReviewService {
+  const { settings, releaseSource, telemetry } = deps;
+  const now = deps.now ?? (() => performance.now());
+  const tokenMatches = settings.pathToken ? pathTokenMatcher(settings.pathToken) : undefined;
+
+  async function review(request: ReviewHttpRequest, started: number): Promise<ReviewHttpAnswer> {
+    // Not found rather than forbidden: a wrong token should not confirm that the URL exists.
+    if (tokenMatches && !tokenMatches(request.path)) throw new HttpError(404, 'not found');
+    if (request.method !== 'POST') throw new HttpError(405, `method ${request.method} not allowed: POST an AdmissionReview`);
+    if (request.body.length > settings.maxBodyBytes) {
+      throw new HttpError(413, `body of ${request.body.length} bytes is over the limit of ${settings.maxBodyBytes}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.body.toString('utf8'));
+    } catch (error) {
+      throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
+    }
+    const read = readAdmissionReview(parsed);
+    if ('error' in read) throw new HttpError(400, `not an admission.k8s.io/v1 AdmissionReview: ${read.error}`);
+    const admission = read.request;
+
+    let decision: Decision | undefined = triage(admission);
+    let releaseStale = false;
+    if (!decision) {
+      const current = await releaseSource.current();
+      releaseStale = current.stale;
+      decision = decide(admission, { ...settings.injector, release: current.release });
+    }
+    const body = JSON.stringify(admissionResponse(admission.uid, decision));
+    telemetry.reviewed(describe(admission, decision, now() - started, releaseStale));
+    return { statusCode: 200, body };
+  }
+
+  return {
+    async handle(request) {
+      const started = now();
+      try {
+        return await review(request, started);
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : error instanceof ReleaseUnavailableError ? 503 : 500;
+        const message = error instanceof Error ? error.message : String(error);
+        telemetry.failed({ status, error: message, durationMs: now() - started });
+        const shown = status === 500 ? 'internal error while reviewing the request; see the webhook logs' : message;
+        return { statusCode: status, body: JSON.stringify({ error: shown, status }) };
+      }
+    },
+  };
+}
+
+function describe(admission: AdmissionRequest, decision: Decision, durationMs: number, releaseStale: boolean) {
+  return {
+    uid: admission.uid,
+    namespace: typeof admission.namespace === 'string' ? admission.namespace : '',
+    pod: podDisplayName(admission.object ?? admission.oldObject, typeof admission.name === 'string' ? admission.name : ''),
+    operation: admission.operation,
+    kind: typeof admission.kind?.kind === 'string' ? admission.kind.kind : '',
+    action: decision.action,
+    reason: decision.reason,
+    patchOperations: decision.patch.length,
+    warnings: decision.warnings.length,
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    releaseStale,
+    dryRun: admission.dryRun === true,
+  };
+}

@@ -1,0 +1,64 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { staticReleaseSource, type ReleaseSource } from './release-source.ts';
+import { createReviewService, type ReviewService } from './review-service.ts';
+import { settingsFromEnv, type Settings } from './settings.ts';
+import { createSsmClient } from './ssm-client.ts';
+import { ssmReleaseSource } from './ssm-release-source.ts';
+import { createTelemetry, type Telemetry } from './telemetry.ts';
+
+/**
+ * Wires the shell together from the environment; shared by the Lambda handler and the local
+ * server so both serve exactly the same behaviour.
+ */
+
+export interface Runtime {
+  service: ReviewService;
+  telemetry: Telemetry;
+  /** Undefined when the settings were rejected: every request then gets a 500 naming them. */
+  settings?: Settings;
+}
+
+export interface RuntimeOptions {
+  env?: Record<string, string | undefined>;
+  /** Tests inject a client; otherwise the real one is made from the settings. */
+  ssmClient?: Pick<SSMClient, 'send'>;
+  telemetry?: Telemetry;
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const env = options.env ?? process.env;
+  const telemetry = options.telemetry ?? createTelemetry(env);
+  let settings: Settings;
+  try {
+    settings = settingsFromEnv(env);
+  } catch (error) {
+    const message = (error as Error).message;
+    telemetry.logger.error(`webhook cannot start: ${message}`);
+    return { telemetry, service: misconfigured(message, telemetry) };
+  }
+  const releaseSource = makeReleaseSource(settings, telemetry, options.ssmClient);
+  return { settings, telemetry, service: createReviewService({ settings, releaseSource, telemetry }) };
+}
+
+function makeReleaseSource(settings: Settings, telemetry: Telemetry, client?: Pick<SSMClient, 'send'>): ReleaseSource {
+  const release = settings.release;
+  if (release.source === 'environment') return staticReleaseSource(release.release);
+  return ssmReleaseSource({
+    client: client ?? createSsmClient(release.region),
+    versionParameter: release.versionParameter,
+    imageParameter: release.imageParameter,
+    ttlMs: release.cacheTtlMs,
+    withDecryption: release.withDecryption,
+    onRefresh: (event) => telemetry.releaseRefreshed(event),
+  });
+}
+
+function misconfigured(message: string, telemetry: Telemetry): ReviewService {
+  const body = JSON.stringify({ error: `webhook misconfigured: ${message}`, status: 500 });
+  return {
+    async handle() {
+      telemetry.failed({ status: 500, error: `webhook misconfigured: ${message}`, durationMs: 0 });
+      return { statusCode: 500, body };
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { resolveSidecarImage } from '../core/image-reference.ts';
+import type { SidecarRelease } from '../core/injector-config.ts';
+import { ReleaseUnavailableError, type CurrentRelease, type ReleaseSource } from './release-source.ts';
+
+/**
+ * The release from two SSM parameters, read together in one GetParameters call and cached.
+ *
+ * - Fresh for `ttlMs`; after that the next request refreshes it, and requests that arrive
+ *   meanwhile share that one call (single flight), so the account's SSM quota sees one call
+ *   per TTL per container whatever the concurrency.
+ * - When a refresh fails (throttled, unreachable, a parameter missing, or a value that does
+ *   not validate) the last known good release keeps being served, marked stale, and SSM is
+ *   not asked again before `retryMs` has passed.
+ * - With no release ever loaded, `current()` rejects with ReleaseUnavailableError.
+ *
+ * Written by hand: @middy/ssm and Powertools' parameters utility both throw when a refresh
+ * fails instead of serving the last good value.
+ */
+
+export interface SsmReleaseSourceOptions {
+  client: Pick<SSMClient, 'send'>;
+  versionParameter: string;
+  imageParameter: string;
+  ttlMs: number;
+  /** How long to wait after a failed refresh before asking SSM again (default: min(ttl, 5 s)). */
+  retryMs?: number;
+  withDecryption?: boolean;
+  now?: () => number;
+  /** Told about every refresh, so the shell can log and count. */
+  onRefresh?: (event: RefreshEvent) => void;
+}
+
+export type RefreshEvent =
+  | { ok: true; release: SidecarRelease; changed: boolean }
+  | { ok: false; error: string; servingStale: boolean };
+
+export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSource {
+  const { client, versionParameter, imageParameter, ttlMs } = options;
+  const retryMs = options.retryMs ?? Math.min(ttlMs, 5_000);
+  const now = options.now ?? Date.now;
+  const onRefresh = options.onRefresh ?? (() => {});
+
+  let good: { release: SidecarRelease; fetchedAt: number } | undefined;
+  let lastError = 'no attempt yet';
+  let nextAttemptAt = 0;
+  let inFlight: Promise<void> | undefined;
+
+  async function load(): Promise<void> {
+    try {
+      const release = await fetchRelease();
+      const changed = !good || good.release.version !== release.version || good.release.image !== release.image;
+      good = { release, fetchedAt: now() };
+      nextAttemptAt = 0;
+      onRefresh({ ok: true, release, changed });
+    } catch (error) {
+      lastError = describeError(error);
+      nextAttemptAt = now() + retryMs;
+      onRefresh({ ok: false, error: lastError, servingStale: good !== undefined });
+    }
+  }
+
+  async function fetchRelease(): Promise<SidecarRelease> {
+    const output = await client.send(
+      new GetParametersCommand({ Names: [versionParameter, imageParameter], WithDecryption: options.withDecryption ?? false }),
+    );
+    if (output.InvalidParameters && output.InvalidParameters.length > 0) {
+      throw new Error(`SSM parameter(s) not found: ${output.InvalidParameters.join(', ')}`);
+    }
+    const value = (name: string): string => {
+      const parameter = output.Parameters?.find((p) => p.Name === name || p.ARN === name);
+      if (parameter?.Value === undefined) throw new Error(`SSM parameter ${name} has no value`);
+      return parameter.Value.trim();
+    };
+    const version = value(versionParameter);
+    const resolved = resolveSidecarImage(value(imageParameter), version);
+    if ('error' in resolved) throw new Error(`SSM values rejected: ${resolved.error}`);
+    return { version, image: resolved.image };
+  }
+
+  return {
+    async current(): Promise<CurrentRelease> {
+      if (good && now() - good.fetchedAt < ttlMs) return { release: good.release, stale: false };
+      if (now() >= nextAttemptAt) {
+        inFlight ??= load().finally(() => {
+          inFlight = undefined;
+        });
+        await inFlight;
+      } else if (inFlight) {
+        await inFlight;
+      }
+      if (good) return { release: good.release, stale: now() - good.fetchedAt >= ttlMs };
+      throw new ReleaseUnavailableError(`sidecar release not loaded from SSM (${versionParameter}, ${imageParameter}): ${lastError}`);
+    },
+  };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}

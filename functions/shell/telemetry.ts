@@ -1,0 +1,89 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Action } from '../core/decide.ts';
+import type { RefreshEvent } from './ssm-release-source.ts';
+
+/**
+ * Structured logs and CloudWatch embedded-format metrics, through Powertools. One log line
+ * per review with who, what and why, never the pod itself: env values can be secrets.
+ */
+
+export interface ReviewRecord {
+  uid: string;
+  namespace: string;
+  pod: string;
+  operation: string;
+  kind: string;
+  action: Action;
+  reason: string;
+  patchOperations: number;
+  warnings: number;
+  durationMs: number;
+  releaseStale: boolean;
+  dryRun: boolean;
+}
+
+export interface FailureRecord {
+  status: number;
+  error: string;
+  durationMs: number;
+  uid?: string;
+}
+
+export interface Telemetry {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  reviewed(record: ReviewRecord): void;
+  failed(record: FailureRecord): void;
+  releaseRefreshed(event: RefreshEvent): void;
+}
+
+const ACTION_METRIC: Record<Action, string> = {
+  inject: 'Injected',
+  converge: 'Converged',
+  upgrade: 'Upgraded',
+  unchanged: 'Unchanged',
+  skip: 'Skipped',
+};
+
+export const SERVICE_NAME_DEFAULT = 'sidecar-injector';
+export const METRICS_NAMESPACE_DEFAULT = 'SidecarInjector';
+
+export function createTelemetry(env: Record<string, string | undefined> = process.env): Telemetry {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME_DEFAULT;
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE_DEFAULT });
+
+  return {
+    logger,
+    metrics,
+    reviewed(record) {
+      const message = record.action === 'skip' ? `skipped: ${record.reason}` : `${record.action}: ${record.reason}`;
+      logger.info(message, { review: record });
+      metrics.addMetric('Reviews', MetricUnit.Count, 1);
+      metrics.addMetric(ACTION_METRIC[record.action], MetricUnit.Count, 1);
+      metrics.addMetric('AdmissionLatency', MetricUnit.Milliseconds, record.durationMs);
+      if (record.releaseStale) metrics.addMetric('ConfigServedStale', MetricUnit.Count, 1);
+      if (record.action === 'skip') {
+        const single = metrics.singleMetric();
+        single.addDimension('reason', record.reason);
+        single.addMetric('SkippedByReason', MetricUnit.Count, 1);
+      }
+    },
+    failed(record) {
+      const log = record.status >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);
+      log(`request failed with ${record.status}: ${record.error}`, { failure: record });
+      metrics.addMetric('Errors', MetricUnit.Count, 1);
+      metrics.addMetric('AdmissionLatency', MetricUnit.Milliseconds, record.durationMs);
+    },
+    releaseRefreshed(event) {
+      if (event.ok) {
+        if (event.changed) logger.info('sidecar release loaded from SSM', { release: event.release });
+        return;
+      }
+      metrics.addMetric('ConfigRefreshFailures', MetricUnit.Count, 1);
+      if (event.servingStale) logger.warn(`SSM refresh failed, serving the last known good release: ${event.error}`);
+      else logger.error(`SSM refresh failed and no release was ever loaded: ${event.error}`);
+    },
+  };
+}
