@@ -6,7 +6,7 @@ import {
   type InjectorConfig,
 } from './injector-config.ts';
 import { pointer } from './json-pointer.ts';
-import { annotation, annotationsOf, findByName, isPlainObject, malformation, type Placement } from './pod-view.ts';
+import { annotation, annotationsOf, containerList, findByName, isPlainObject, malformation, type Placement } from './pod-view.ts';
 import { reconcile } from './reconcile.ts';
 import type { AdmissionRequest, JsonObject, PatchOperation, Pod } from './types.ts';
 
@@ -84,7 +84,7 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
     action = 'inject';
     reason = config.nativeSidecar ? 'sidecar added as native init container' : 'sidecar added';
   } else {
-    const keep = chooseKept(found, config);
+    const keep = chooseKept(pod, found, config);
     convergeContainer(keep, config, patch);
     removeDuplicates(found, keep, patch);
     action = 'converge';
@@ -151,8 +151,14 @@ function addSidecar(pod: Pod, config: InjectorConfig): PatchOperation {
   return { op: 'add', path: '/spec/initContainers', value: [container] };
 }
 
-/** The one to keep when the name is present more than once: the one where the mode puts it. */
-function chooseKept(found: Placement[], config: InjectorConfig): Placement {
+/**
+ * The one to keep when the name is present more than once: the one where the mode puts it,
+ * unless removing the others would leave the pod without a regular container (which the API
+ * server refuses): then one among the regular containers stays.
+ */
+function chooseKept(pod: Pod, found: Placement[], config: InjectorConfig): Placement {
+  const inContainers = found.filter((p) => p.list === 'containers');
+  if (inContainers.length > 0 && inContainers.length === containerList(pod, 'containers').length) return inContainers[0] as Placement;
   const preferred = config.nativeSidecar ? 'initContainers' : 'containers';
   return found.find((p) => p.list === preferred) ?? (found[0] as Placement);
 }
