@@ -18,7 +18,7 @@ describe('properties of CREATE', () => {
     fc.assert(
       fc.property(podArbitrary, configArbitrary, (pod, config) => {
         const first = decide(podRequest(pod), config);
-        const after = applyPatch(pod, first.patch);
+        const after: any = applyPatch(pod as any, first.patch);
         const second = decide(podRequest(after), config);
         expect(second.patch).toEqual([]);
         if (first.action === 'skip') {
@@ -80,7 +80,7 @@ describe('properties of UPDATE', () => {
         const ours = new Set([keys.status, keys.version].map((k) => `/metadata/annotations/${escapeKey(k)}`));
         const sidecarImages = new Set<string>();
         for (const list of ['initContainers', 'containers']) {
-          (pod.spec[list] ?? []).forEach((c: any, i: number) => {
+          ((pod.spec as any)[list] ?? []).forEach((c: any, i: number) => {
             if (c.name === config.sidecar.name) sidecarImages.add(`/spec/${list}/${i}/image`);
           });
         }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { InjectorConfig } from '../../functions/core/injector-config.ts';
+import type { JsonObject } from '../../functions/core/types.ts';
 import { testConfig } from './injector.ts';
 
 /**
@@ -73,7 +74,7 @@ export const configArbitrary: fc.Arbitrary<InjectorConfig> = fc
     upgradeOnUpdate: fc.boolean(),
     skipHostNetwork: fc.boolean(),
     cpu: fc.constantFrom('50m', '0.05'),
-    extra: fc.constantFrom({}, { args: ['--verbose'] }, { securityContext: { runAsNonRoot: true } }),
+    extra: fc.constantFrom<JsonObject[]>({}, { args: ['--verbose'] }, { securityContext: { runAsNonRoot: true } }),
   })
   .map((c) =>
     testConfig({
