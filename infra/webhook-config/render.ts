@@ -1,0 +1,209 @@
+import { stringify } from 'yaml';
+import { isDns1123Label, isDns1123Subdomain } from '../../functions/core/kubernetes-names.ts';
+import { labelSelectorProblems, type LabelSelector, type LabelSelectorRequirement } from './label-selector.ts';
+
+/**
+ * The MutatingWebhookConfiguration that registers the injector with a cluster: one pure
+ * function from a URL and settings to the manifest object and its YAML. No CDK here: the stack,
+ * the manifest CLI and the end-to-end suite (a local webhook with a caBundle) all use it.
+ */
+
+export interface WebhookConfigurationSettings {
+  /** Where the API server sends AdmissionReviews: https, no user:password, no query or fragment. */
+  url: string;
+  /** CA that signed the webhook's serving certificate: PEM text or its base64. Omit for a public CA (API Gateway). */
+  caBundle?: string;
+  /** metadata.name of the configuration (a DNS subdomain). */
+  name?: string;
+  /** The webhook's name: a fully qualified name with at least three segments. */
+  webhookName?: string;
+  /** Also intercept UPDATE, so the injector may move an existing sidecar to a new image. */
+  upgradeOnUpdate?: boolean;
+  failurePolicy?: 'Fail' | 'Ignore';
+  /** 1 to 30; keep it above the API Gateway integration timeout, itself above the function timeout. */
+  timeoutSeconds?: number;
+  reinvocationPolicy?: 'IfNeeded' | 'Never';
+  matchPolicy?: 'Equivalent' | 'Exact';
+  /** Which pods are sent to the webhook. */
+  objectSelector?: LabelSelector;
+  /** Extra namespace conditions, ANDed with the exclusion of `excludedNamespaces`. */
+  namespaceSelector?: LabelSelector;
+  /** Namespaces never sent to the webhook, matched on `kubernetes.io/metadata.name`. */
+  excludedNamespaces?: string[];
+}
+
+export const WEBHOOK_CONFIGURATION_DEFAULTS = {
+  name: 'sidecar-injector',
+  webhookName: 'sidecar-injector.injector.my-company.com',
+  upgradeOnUpdate: false,
+  failurePolicy: 'Fail',
+  timeoutSeconds: 10,
+  reinvocationPolicy: 'IfNeeded',
+  matchPolicy: 'Equivalent',
+  objectSelector: { matchLabels: { 'sidecar-injection': 'enabled' } },
+  excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+} as const satisfies Omit<WebhookConfigurationSettings, 'url'>;
+
+export interface MutatingWebhookConfiguration {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'MutatingWebhookConfiguration';
+  metadata: { name: string; labels: Record<string, string> };
+  webhooks: MutatingWebhook[];
+}
+
+export interface MutatingWebhook {
+  name: string;
+  clientConfig: { url: string; caBundle?: string };
+  rules: Array<{ apiGroups: string[]; apiVersions: string[]; operations: string[]; resources: string[]; scope: string }>;
+  failurePolicy: 'Fail' | 'Ignore';
+  matchPolicy: 'Equivalent' | 'Exact';
+  reinvocationPolicy: 'IfNeeded' | 'Never';
+  sideEffects: 'None';
+  admissionReviewVersions: string[];
+  timeoutSeconds: number;
+  objectSelector: LabelSelector;
+  namespaceSelector: LabelSelector;
+}
+
+export interface RenderedWebhookConfiguration {
+  manifest: MutatingWebhookConfiguration;
+  yaml: string;
+}
+
+export class WebhookConfigurationError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid webhook configuration: ${problems.join('; ')}`);
+    this.name = 'WebhookConfigurationError';
+    this.problems = problems;
+  }
+}
+
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const SETTINGS_KEYS = new Set<string>([...Object.keys(WEBHOOK_CONFIGURATION_DEFAULTS), 'url', 'caBundle', 'namespaceSelector']);
+
+export function renderWebhookConfiguration(settings: WebhookConfigurationSettings): RenderedWebhookConfiguration {
+  const problems = settingsProblems(settings);
+  if (problems.length > 0) throw new WebhookConfigurationError(problems);
+  const d = WEBHOOK_CONFIGURATION_DEFAULTS;
+  const upgradeOnUpdate = settings.upgradeOnUpdate ?? d.upgradeOnUpdate;
+  const clientConfig: MutatingWebhook['clientConfig'] = { url: settings.url };
+  if (settings.caBundle !== undefined) clientConfig.caBundle = caBundleBase64(settings.caBundle);
+
+  const manifest: MutatingWebhookConfiguration = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: {
+      name: settings.name ?? d.name,
+      labels: { 'app.kubernetes.io/name': 'sidecar-injector', 'app.kubernetes.io/component': 'admission-webhook' },
+    },
+    webhooks: [
+      {
+        name: settings.webhookName ?? d.webhookName,
+        clientConfig,
+        rules: [
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: upgradeOnUpdate ? ['CREATE', 'UPDATE'] : ['CREATE'],
+            resources: ['pods'],
+            scope: 'Namespaced',
+          },
+        ],
+        failurePolicy: settings.failurePolicy ?? d.failurePolicy,
+        matchPolicy: settings.matchPolicy ?? d.matchPolicy,
+        reinvocationPolicy: settings.reinvocationPolicy ?? d.reinvocationPolicy,
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: settings.timeoutSeconds ?? d.timeoutSeconds,
+        objectSelector: structuredClone(settings.objectSelector ?? d.objectSelector),
+        namespaceSelector: namespaceSelector(settings.namespaceSelector, settings.excludedNamespaces ?? [...d.excludedNamespaces]),
+      },
+    ],
+  };
+  // lineWidth 0: never fold long strings, so the URL stays on one line for whoever substitutes it.
+  return { manifest, yaml: stringify(manifest, { lineWidth: 0 }) };
+}
+
+function namespaceSelector(extra: LabelSelector | undefined, excluded: string[]): LabelSelector {
+  const selector: LabelSelector = {};
+  if (extra?.matchLabels && Object.keys(extra.matchLabels).length > 0) selector.matchLabels = { ...extra.matchLabels };
+  const expressions: LabelSelectorRequirement[] = (extra?.matchExpressions ?? []).map((e) => structuredClone(e));
+  if (excluded.length > 0) expressions.push({ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...excluded] });
+  if (expressions.length > 0) selector.matchExpressions = expressions;
+  return selector;
+}
+
+/** Every problem with the settings, as sentences naming the setting. */
+export function settingsProblems(settings: WebhookConfigurationSettings): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(settings)) {
+    if (!SETTINGS_KEYS.has(key)) problems.push(`unknown setting "${key}"`);
+  }
+  problems.push(...urlProblems(settings.url));
+  if (settings.caBundle !== undefined && caBundleBase64(settings.caBundle) === undefined) {
+    problems.push('caBundle must be a PEM certificate (-----BEGIN CERTIFICATE-----) or its base64');
+  }
+  if (settings.name !== undefined && !isDns1123Subdomain(settings.name)) {
+    problems.push(`name "${settings.name}" must be a DNS subdomain (lower-case letters, digits, "-" and ".")`);
+  }
+  if (settings.webhookName !== undefined && (!isDns1123Subdomain(settings.webhookName) || settings.webhookName.split('.').length < 3)) {
+    problems.push(`webhookName "${settings.webhookName}" must be a fully qualified name with at least three segments, such as sidecar-injector.example.com`);
+  }
+  if (settings.upgradeOnUpdate !== undefined && typeof settings.upgradeOnUpdate !== 'boolean') problems.push('upgradeOnUpdate must be true or false');
+  oneOf(problems, 'failurePolicy', settings.failurePolicy, ['Fail', 'Ignore']);
+  oneOf(problems, 'reinvocationPolicy', settings.reinvocationPolicy, ['IfNeeded', 'Never']);
+  oneOf(problems, 'matchPolicy', settings.matchPolicy, ['Equivalent', 'Exact']);
+  const timeout = settings.timeoutSeconds;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 30)) {
+    problems.push(`timeoutSeconds ${String(timeout)} must be a whole number from 1 to 30 (the API server's limit)`);
+  }
+  if (settings.objectSelector !== undefined) problems.push(...labelSelectorProblems(settings.objectSelector, 'objectSelector'));
+  if (settings.namespaceSelector !== undefined) problems.push(...labelSelectorProblems(settings.namespaceSelector, 'namespaceSelector'));
+  const excluded = settings.excludedNamespaces;
+  if (excluded !== undefined) {
+    if (!Array.isArray(excluded)) problems.push('excludedNamespaces must be a list of namespace names');
+    else {
+      for (const namespace of excluded) {
+        if (typeof namespace !== 'string' || !isDns1123Label(namespace)) problems.push(`excludedNamespaces: "${String(namespace)}" is not a namespace name`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The rules the API server applies to `clientConfig.url`. */
+export function urlProblems(url: unknown): string[] {
+  if (typeof url !== 'string' || url.trim() === '') return ['url is required: the https address the API server calls'];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [`url "${url}" is not an absolute URL`];
+  }
+  const problems: string[] = [];
+  if (parsed.protocol !== 'https:') problems.push(`url "${url}" must use https (the API server only calls webhooks over TLS)`);
+  if (parsed.username !== '' || parsed.password !== '') problems.push(`url must not contain user:password (the API server refuses credentials in the URL)`);
+  if (url.includes('?')) problems.push(`url "${url}" must not contain a query string`);
+  if (url.includes('#')) problems.push(`url "${url}" must not contain a fragment`);
+  if (parsed.hostname === '') problems.push(`url "${url}" has no host`);
+  return problems;
+}
+
+function oneOf(problems: string[], setting: string, value: unknown, allowed: readonly string[]): void {
+  if (value !== undefined && (typeof value !== 'string' || !allowed.includes(value))) {
+    problems.push(`${setting} "${String(value)}" must be one of ${allowed.join(', ')}`);
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** The caBundle as the manifest wants it (base64 of PEM), or undefined when it is neither PEM nor base64 of PEM. */
+function caBundleBase64(caBundle: string): string | undefined {
+  if (typeof caBundle !== 'string') return undefined;
+  const text = caBundle.trim();
+  if (PEM_CERTIFICATE.test(text)) return Buffer.from(`${text}\n`, 'utf8').toString('base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  return PEM_CERTIFICATE.test(decoded) ? text : undefined;
+}
