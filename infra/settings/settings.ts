@@ -1,0 +1,223 @@
+import type { LabelSelector } from '../webhook-config/label-selector.ts';
+import { WEBHOOK_CONFIGURATION_DEFAULTS } from '../webhook-config/render.ts';
+
+/**
+ * Every setting of the stack: one typed field each, its default, and how it is read from CDK
+ * context (`cdk.json` or `-c key=value`; the context key is the field name).
+ */
+export interface SidecarInjectorSettings {
+  // --- Deployment
+  /** CloudFormation stack name. */
+  stackName: string;
+
+  // --- The function
+  /** MB. CPU scales with memory: 1024 MB gives fast cold starts and JSON handling of large pods for a negligible cost. */
+  memorySize: number;
+  /** Lambda timeout; must be below integrationTimeoutSeconds. */
+  functionTimeoutSeconds: number;
+  /** API Gateway integration timeout (at most 29); must be below webhookTimeoutSeconds. */
+  integrationTimeoutSeconds: number;
+  /** The webhook's timeoutSeconds in the cluster (1 to 30). */
+  webhookTimeoutSeconds: number;
+  /** Pre-initialised environments on the `live` alias; 0 for none. */
+  provisionedConcurrency: number;
+  /** Reserved concurrency; undefined for none (shared account pool). */
+  reservedConcurrency?: number;
+  logRetentionDays: number;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
+  /** Powertools service name: the `service` dimension of every metric. */
+  serviceName: string;
+  /** CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string;
+
+  // --- The sidecar and the injector's behaviour (function environment)
+  annotationPrefix: string;
+  sidecarName: string;
+  /** Initial value of the image parameter (when the stack creates it): a repository or a full reference. */
+  sidecarImage: string;
+  /** Initial value of the version parameter (when the stack creates it). */
+  sidecarVersion: string;
+  sidecarPort: number;
+  sidecarPortName: string;
+  sidecarCpuRequest: string;
+  sidecarMemoryRequest: string;
+  sidecarCpuLimit: string;
+  sidecarMemoryLimit: string;
+  /** Extra container fields (env, args, securityContext, ...) merged into the sidecar. */
+  sidecarContainer?: Record<string, unknown>;
+  upgradeOnUpdate: boolean;
+  nativeSidecar: boolean;
+  skipHostNetwork: boolean;
+  skipMirrorPods: boolean;
+  maxBodyBytes: number;
+
+  // --- Release parameters in SSM
+  /** true: the stack creates both parameters with the initial values; false: they exist already. */
+  createParameters: boolean;
+  versionParameterName: string;
+  imageParameterName: string;
+  /** KMS key ARN of SecureString parameters; set only with createParameters=false. */
+  parameterKmsKeyArn?: string;
+  ssmCacheTtlSeconds: number;
+
+  // --- The endpoint
+  /** regional: public endpoint, restricted by allowedSourceCidrs; private: reachable only through vpcEndpointIds. */
+  endpointMode: 'regional' | 'private';
+  /** Source CIDRs allowed to call the regional endpoint (the cluster's NAT egress addresses). */
+  allowedSourceCidrs: string[];
+  /** execute-api VPC endpoint ids allowed to call the private endpoint. */
+  vpcEndpointIds: string[];
+  /** Unguessable last path segment (16 to 128 of A-Z a-z 0-9 _ -), checked by the function. */
+  pathToken?: string;
+  stageName: string;
+  /** ARN of an existing regional WAFv2 web ACL to associate with the stage (rate rules, IP reputation). */
+  webAclArn?: string;
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+
+  // --- The MutatingWebhookConfiguration
+  webhookConfigurationName: string;
+  /** Defaults to `sidecar-injector.<annotationPrefix>`. */
+  webhookName?: string;
+  failurePolicy: 'Fail' | 'Ignore';
+  reinvocationPolicy: 'IfNeeded' | 'Never';
+  matchPolicy: 'Equivalent' | 'Exact';
+  objectSelector: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  excludedNamespaces: string[];
+
+  // --- Alarms
+  /** p99 of API Gateway latency above this (ms, 3 periods of 1 minute) raises the latency alarm. */
+  latencyAlarmThresholdMs: number;
+  /** SNS topic that receives alarm and OK notifications. */
+  alarmTopicArn?: string;
+
+  // --- Optional: apply the configuration to an EKS cluster in the same deploy
+  eksClusterName?: string;
+  /** A role mapped to cluster-admin (system:masters) that kubectl assumes. */
+  eksKubectlRoleArn?: string;
+  /** A Lambda layer with /opt/kubectl/kubectl and /opt/helm/helm (e.g. from @aws-cdk/lambda-layer-kubectl-v3x). */
+  eksKubectlLayerArn?: string;
+}
+
+type OptionalKeys = {
+  [K in keyof SidecarInjectorSettings]-?: undefined extends SidecarInjectorSettings[K] ? K : never;
+}[keyof SidecarInjectorSettings];
+type RequiredSettings = Omit<SidecarInjectorSettings, OptionalKeys>;
+
+export const DEFAULT_SETTINGS: RequiredSettings = {
+  stackName: 'SidecarInjector',
+  memorySize: 1024,
+  functionTimeoutSeconds: 6,
+  integrationTimeoutSeconds: 8,
+  webhookTimeoutSeconds: 10,
+  provisionedConcurrency: 0,
+  logRetentionDays: 30,
+  logLevel: 'INFO',
+  serviceName: 'sidecar-injector',
+  metricsNamespace: 'SidecarInjector',
+  annotationPrefix: 'injector.my-company.com',
+  sidecarName: 'my-sidecar',
+  sidecarImage: 'my-org/my-sidecar',
+  sidecarVersion: '1.2.1',
+  sidecarPort: 8080,
+  sidecarPortName: 'http',
+  sidecarCpuRequest: '50m',
+  sidecarMemoryRequest: '32Mi',
+  sidecarCpuLimit: '100m',
+  sidecarMemoryLimit: '64Mi',
+  upgradeOnUpdate: false,
+  nativeSidecar: false,
+  skipHostNetwork: true,
+  skipMirrorPods: true,
+  maxBodyBytes: 6 * 1024 * 1024,
+  createParameters: true,
+  versionParameterName: '/sidecar-injector/version',
+  imageParameterName: '/sidecar-injector/image',
+  ssmCacheTtlSeconds: 30,
+  endpointMode: 'regional',
+  allowedSourceCidrs: [],
+  vpcEndpointIds: [],
+  stageName: 'prod',
+  throttleRateLimit: 100,
+  throttleBurstLimit: 200,
+  webhookConfigurationName: WEBHOOK_CONFIGURATION_DEFAULTS.name,
+  failurePolicy: WEBHOOK_CONFIGURATION_DEFAULTS.failurePolicy,
+  reinvocationPolicy: WEBHOOK_CONFIGURATION_DEFAULTS.reinvocationPolicy,
+  matchPolicy: WEBHOOK_CONFIGURATION_DEFAULTS.matchPolicy,
+  objectSelector: structuredClone(WEBHOOK_CONFIGURATION_DEFAULTS.objectSelector),
+  excludedNamespaces: [...WEBHOOK_CONFIGURATION_DEFAULTS.excludedNamespaces],
+  latencyAlarmThresholdMs: 1000,
+};
+
+/** How a context value is read: `-c` always gives strings, cdk.json may give JSON types. */
+export type SettingKind = 'string' | 'number' | 'boolean' | 'stringList' | 'object';
+
+export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> = {
+  stackName: 'string',
+  memorySize: 'number',
+  functionTimeoutSeconds: 'number',
+  integrationTimeoutSeconds: 'number',
+  webhookTimeoutSeconds: 'number',
+  provisionedConcurrency: 'number',
+  reservedConcurrency: 'number',
+  logRetentionDays: 'number',
+  logLevel: 'string',
+  serviceName: 'string',
+  metricsNamespace: 'string',
+  annotationPrefix: 'string',
+  sidecarName: 'string',
+  sidecarImage: 'string',
+  sidecarVersion: 'string',
+  sidecarPort: 'number',
+  sidecarPortName: 'string',
+  sidecarCpuRequest: 'string',
+  sidecarMemoryRequest: 'string',
+  sidecarCpuLimit: 'string',
+  sidecarMemoryLimit: 'string',
+  sidecarContainer: 'object',
+  upgradeOnUpdate: 'boolean',
+  nativeSidecar: 'boolean',
+  skipHostNetwork: 'boolean',
+  skipMirrorPods: 'boolean',
+  maxBodyBytes: 'number',
+  createParameters: 'boolean',
+  versionParameterName: 'string',
+  imageParameterName: 'string',
+  parameterKmsKeyArn: 'string',
+  ssmCacheTtlSeconds: 'number',
+  endpointMode: 'string',
+  allowedSourceCidrs: 'stringList',
+  vpcEndpointIds: 'stringList',
+  pathToken: 'string',
+  stageName: 'string',
+  webAclArn: 'string',
+  throttleRateLimit: 'number',
+  throttleBurstLimit: 'number',
+  webhookConfigurationName: 'string',
+  webhookName: 'string',
+  failurePolicy: 'string',
+  reinvocationPolicy: 'string',
+  matchPolicy: 'string',
+  objectSelector: 'object',
+  namespaceSelector: 'object',
+  excludedNamespaces: 'stringList',
+  latencyAlarmThresholdMs: 'number',
+  alarmTopicArn: 'string',
+  eksClusterName: 'string',
+  eksKubectlRoleArn: 'string',
+  eksKubectlLayerArn: 'string',
+};
+
+export const SETTING_KEYS = Object.keys(SETTING_KINDS) as Array<keyof SidecarInjectorSettings>;
+
+export class SettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      `Invalid sidecar-injector settings (set in cdk.json "context", with -c key=value, or as stack props):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'SettingsError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,44 @@
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { MutatingWebhookConfiguration } from '../webhook-config/render.ts';
+import { acknowledgeKubectlProviderFindings } from './nag-acknowledgements.ts';
+
+export interface ClusterRegistrationProps {
+  clusterName: string;
+  kubectlRoleArn: string;
+  /**
+   * aws-cdk-lib ships no kubectl binary: the kubectl provider needs a layer with
+   * /opt/kubectl/kubectl and /opt/helm/helm (such as one published from
+   * @aws-cdk/lambda-layer-kubectl-v3x). Referring to a published layer keeps synth offline.
+   */
+  kubectlLayerArn: string;
+  manifest: MutatingWebhookConfiguration;
+}
+
+/**
+ * Applies the MutatingWebhookConfiguration to an existing EKS cluster in the same deploy,
+ * through aws-cdk-lib's kubectl provider (a nested stack with a Lambda that runs kubectl as
+ * the given role). Deleting the stack deletes the configuration first, before the endpoint.
+ */
+export class ClusterRegistration extends Construct {
+  readonly manifest: eks.KubernetesManifest;
+
+  constructor(scope: Construct, id: string, props: ClusterRegistrationProps) {
+    super(scope, id);
+    const cluster = eks.Cluster.fromClusterAttributes(this, 'Cluster', {
+      clusterName: props.clusterName,
+      kubectlRoleArn: props.kubectlRoleArn,
+      kubectlLayer: lambda.LayerVersion.fromLayerVersionArn(this, 'KubectlLayer', props.kubectlLayerArn),
+    });
+    this.manifest = new eks.KubernetesManifest(this, 'WebhookConfiguration', {
+      cluster,
+      manifest: [props.manifest as unknown as Record<string, unknown>],
+      overwrite: true,
+      // One object, always the same name: nothing to prune, and no extra label on it.
+      prune: false,
+    });
+    // The provider (a nested stack) is made once per cluster and stack; its findings are aws-cdk-lib's.
+    acknowledgeKubectlProviderFindings(eks.KubectlProvider.getOrCreate(this, cluster));
+  }
+}

@@ -1,0 +1,122 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { functionEnvironment } from '../settings/function-environment.ts';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import type { ReleaseParameters } from './release-parameters.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handler.ts', import.meta.url));
+
+/**
+ * ESM bundles have no `require`; some dependencies of the AWS SDK still call it (through
+ * esbuild's CommonJS wrapper), so the bundle defines one from the module URL.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __sidecarInjectorCreateRequire } from 'node:module';const require = __sidecarInjectorCreateRequire(import.meta.url);";
+
+/**
+ * The admission function: Node.js 24 on arm64 (cheaper per GB-second than x86 and as fast for
+ * JSON work), bundled locally by esbuild into one minified ESM file with the AWS SDK inside (no
+ * dependency on the runtime's SDK version), source maps on for readable stack traces.
+ *
+ * Memory: 1024 MB by default. Lambda gives CPU in proportion to memory, and an admission call
+ * is CPU-bound (parse the AdmissionReview, compute a patch); more CPU shortens cold starts and
+ * big pods. At admission volumes (a few requests per pod created) the cost stays negligible.
+ *
+ * Timeout: 6 s by default, enough for a cold start's first SSM read (the function's SSM client
+ * gives up after about 2 s per attempt) and far above a warm call (milliseconds). It sits below
+ * the API Gateway integration timeout, itself below the webhook's timeoutSeconds, so whichever
+ * layer fails, the API server receives an HTTP answer before it gives up itself.
+ *
+ * The role is written out, not granted by helpers: logs into its own log group, and
+ * ssm:GetParameters on the two release parameters; kms:Decrypt only for SecureString.
+ */
+export class MutateFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly alias: lambda.Alias;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, parameters: ReleaseParameters) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The log group's Arn attribute already ends in ":*", which covers its streams.
+        resources: [this.logGroup.logGroupArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadSidecarRelease',
+        actions: ['ssm:GetParameters'],
+        resources: [parameters.versionParameterArn, parameters.imageParameterArn],
+      }),
+    ];
+    if (settings.parameterKmsKeyArn !== undefined) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'DecryptSidecarRelease',
+          actions: ['kms:Decrypt'],
+          resources: [settings.parameterKmsKeyArn],
+          // SSM passes the parameter ARN as encryption context: the key opens these two only.
+          conditions: {
+            StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [parameters.versionParameterArn, parameters.imageParameterArn] },
+          },
+        }),
+      );
+    }
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Sidecar injector webhook function: own logs, read the two release parameters',
+      inlinePolicies: { WebhookFunction: new iam.PolicyDocument({ statements }) },
+    });
+
+    this.function = new NodejsFunction(this, 'Handler', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: Duration.seconds(settings.functionTimeoutSeconds),
+      description: 'Kubernetes mutating admission webhook: injects the sidecar into labelled pods',
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      // Stack traces point into the TypeScript sources through the bundled source map.
+      environment: { ...functionEnvironment(settings), NODE_OPTIONS: '--enable-source-maps' },
+      ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        externalModules: [],
+        banner: ESM_REQUIRE_BANNER,
+      },
+    });
+
+    // API Gateway calls the alias, so provisioned concurrency (which needs a version) applies.
+    this.alias = new lambda.Alias(this, 'Live', {
+      aliasName: 'live',
+      version: this.function.currentVersion,
+      ...(settings.provisionedConcurrency > 0 ? { provisionedConcurrentExecutions: settings.provisionedConcurrency } : {}),
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import type { WebhookApi } from './webhook-api.ts';
+
+/**
+ * cdk-nag (AwsSolutions) findings this design accepts, each acknowledged on the construct it
+ * concerns with the reason. The nag test (test/infra) fails on any finding not listed here.
+ */
+
+const NO_CALLER_CREDENTIALS =
+  'The callers are Kubernetes API servers, and EKS cannot make its API server send credentials to a webhook ' +
+  '(the admission configuration file is not exposed: aws/containers-roadmap#1822). Callers are restricted instead ' +
+  'by the resource policy (aws:SourceIp or aws:SourceVpce), an optional unguessable path segment, and request validation.';
+
+export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: SidecarInjectorSettings): void {
+  Validations.of(endpoint.method).acknowledge(
+    { id: 'AwsSolutions::AwsSolutions-APIG4', reason: NO_CALLER_CREDENTIALS },
+    { id: 'AwsSolutions::AwsSolutions-COG4', reason: `No Cognito user pool either: ${NO_CALLER_CREDENTIALS}` },
+  );
+  Validations.of(endpoint.stage).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-APIG6',
+    reason:
+      'Access logs (one JSON line per call: caller IP, status, latency) are on, and the function logs every review. ' +
+      'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack must not take over from other APIs in the account.',
+  });
+  if (settings.webAclArn === undefined) {
+    Validations.of(endpoint.stage).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason:
+        'WAF is optional (webAclArn): the resource policy already admits only the cluster\'s addresses or VPC endpoints, stage throttling caps the rate, ' +
+        'and a web ACL costs a monthly fee per ACL and rule. Operators who want one set webAclArn.',
+    });
+  }
+}
+
+/** aws-cdk-lib's kubectl provider (nested stack), used only when the stack applies the manifest to EKS. */
+export function acknowledgeKubectlProviderFindings(provider: IConstruct): void {
+  const managed = 'Part of aws-cdk-lib\'s kubectl provider, not our code: its roles are built by aws-cdk-lib';
+  Validations.of(provider).acknowledge(
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: `${managed}; the AWS managed basic execution policy grants only CloudWatch Logs writes.`,
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
+      reason: `${managed}; read-only image pulls for the kubectl handler.`,
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::{"Fn::If":["HandlerHasEcrPublic195AF58A",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]',
+      reason: `${managed}; read-only ECR Public access, attached only in the aws partition.`,
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<Handler886CB40B.Arn>:*]',
+      reason: `${managed}; the provider framework may invoke any version of its own onEvent handler, and nothing else.`,
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: `${managed}; aws-cdk-lib pins the kubectl handler's runtime to the one its kubectl/helm layer is built for.`,
+    },
+  );
+}

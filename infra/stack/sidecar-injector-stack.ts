@@ -1,0 +1,96 @@
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { resolveSettings } from '../settings/resolve.ts';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { ClusterRegistration } from './cluster-registration.ts';
+import { Monitoring } from './monitoring.ts';
+import { MutateFunction } from './mutate-function.ts';
+import { acknowledgeEndpointFindings } from './nag-acknowledgements.ts';
+import { ReleaseParameters } from './release-parameters.ts';
+import { WebhookApi, type EndpointRestriction } from './webhook-api.ts';
+import { webhookManifest } from './webhook-manifest.ts';
+
+export interface SidecarInjectorStackProps extends StackProps {
+  /** Any subset of the settings; the rest take their defaults. Validated here. */
+  settings?: Partial<SidecarInjectorSettings>;
+}
+
+export const OPEN_ENDPOINT_WARNING_ID = 'sidecar-injector:open-endpoint';
+
+/** The warning shown when nobody restricted who may call the webhook URL. */
+export function openEndpointWarning(stackName: string): string {
+  return (
+    `${stackName}: the webhook endpoint is OPEN TO THE INTERNET. Anyone who learns the URL can call the function ` +
+    '(the EKS API server cannot authenticate to a webhook). Set allowedSourceCidrs to the cluster\'s NAT egress ' +
+    'addresses, or endpointMode=private with vpcEndpointIds; a pathToken adds defence in depth.'
+  );
+}
+
+export const OUTPUTS = {
+  url: 'WebhookUrl',
+  yaml: 'WebhookConfigurationYaml',
+  functionName: 'FunctionName',
+  versionParameter: 'VersionParameterName',
+  imageParameter: 'ImageParameterName',
+  dashboard: 'DashboardName',
+} as const;
+
+/**
+ * The sidecar injector: release parameters, the function, the endpoint, monitoring, the
+ * MutatingWebhookConfiguration as an output, and (optionally) applied to an EKS cluster.
+ */
+export class SidecarInjectorStack extends Stack {
+  readonly settings: SidecarInjectorSettings;
+  readonly restriction: EndpointRestriction;
+  readonly parameters: ReleaseParameters;
+  readonly webhookFunction: MutateFunction;
+  readonly webhookApi: WebhookApi;
+  readonly monitoring: Monitoring;
+  readonly clusterRegistration?: ClusterRegistration;
+
+  constructor(scope: Construct, id: string, props: SidecarInjectorStackProps = {}) {
+    // Validate before anything is built (or bundled): a bad setting fails with the full list.
+    const settings = resolveSettings(props.settings);
+    super(scope, id, {
+      description: 'Kubernetes sidecar injector: mutating admission webhook on Lambda behind API Gateway',
+      ...props,
+      stackName: props.stackName ?? settings.stackName,
+    });
+    this.settings = settings;
+
+    this.parameters = new ReleaseParameters(this, 'Release', settings);
+    this.webhookFunction = new MutateFunction(this, 'Function', settings, this.parameters);
+    this.webhookApi = new WebhookApi(this, 'Endpoint', settings, this.webhookFunction.alias);
+    this.restriction = this.webhookApi.restriction;
+    this.monitoring = new Monitoring(this, 'Monitoring', settings, {
+      function: this.webhookFunction.function,
+      stage: this.webhookApi.stage,
+    });
+
+    if (this.restriction === 'open') {
+      Annotations.of(this).addWarningV2(OPEN_ENDPOINT_WARNING_ID, openEndpointWarning(this.stackName));
+    }
+
+    const manifest = webhookManifest(settings, this.webhookApi.url);
+    new CfnOutput(this, OUTPUTS.url, { value: this.webhookApi.url, description: 'The URL the API server calls' });
+    new CfnOutput(this, OUTPUTS.yaml, {
+      value: manifest.yaml,
+      description: 'MutatingWebhookConfiguration: pipe into kubectl apply -f -',
+    });
+    new CfnOutput(this, OUTPUTS.functionName, { value: this.webhookFunction.function.functionName });
+    new CfnOutput(this, OUTPUTS.versionParameter, { value: this.parameters.versionParameterName, description: 'aws ssm put-parameter here to roll out a sidecar version' });
+    new CfnOutput(this, OUTPUTS.imageParameter, { value: this.parameters.imageParameterName });
+    new CfnOutput(this, OUTPUTS.dashboard, { value: this.monitoring.dashboard.dashboardName });
+
+    if (settings.eksClusterName !== undefined && settings.eksKubectlRoleArn !== undefined && settings.eksKubectlLayerArn !== undefined) {
+      this.clusterRegistration = new ClusterRegistration(this, 'Cluster', {
+        clusterName: settings.eksClusterName,
+        kubectlRoleArn: settings.eksKubectlRoleArn,
+        kubectlLayerArn: settings.eksKubectlLayerArn,
+        manifest: manifest.manifest,
+      });
+    }
+
+    acknowledgeEndpointFindings(this.webhookApi, settings);
+  }
+}

@@ -1,0 +1,167 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+
+/** Who may call the endpoint. */
+export type EndpointRestriction = 'source-cidrs' | 'vpc-endpoints' | 'open';
+
+export function endpointRestrictionOf(settings: SidecarInjectorSettings): EndpointRestriction {
+  if (settings.endpointMode === 'private') return 'vpc-endpoints';
+  return settings.allowedSourceCidrs.length > 0 ? 'source-cidrs' : 'open';
+}
+
+/** The resource path the API server posts to: `/mutate`, or `/mutate/<token>` with a path token. */
+export function webhookResourcePath(settings: SidecarInjectorSettings): string {
+  return settings.pathToken === undefined ? '/mutate' : `/mutate/${settings.pathToken}`;
+}
+
+/**
+ * The HTTPS endpoint: a REST API (resource policies and private endpoints exist for REST APIs
+ * only) with one POST route, proxied to the function's alias. The EKS API server cannot send
+ * credentials to a webhook, so callers are restricted by network origin instead: source CIDRs
+ * (aws:SourceIp) on a regional endpoint, or VPC endpoint ids (aws:SourceVpce) on a private one.
+ */
+export class WebhookApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly stage: apigw.Stage;
+  readonly accessLogs: logs.LogGroup;
+  readonly method: apigw.Method;
+  readonly restriction: EndpointRestriction;
+  /** The full webhook URL (a token resolved at deploy time). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, target: lambda.IFunction) {
+    super(scope, id);
+    this.restriction = endpointRestrictionOf(settings);
+    const path = webhookResourcePath(settings);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const privateEndpoint = settings.endpointMode === 'private';
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `${settings.stackName}-webhook`,
+      description: 'Kubernetes mutating admission webhook (sidecar injector)',
+      endpointConfiguration: privateEndpoint
+        ? {
+            types: [apigw.EndpointType.PRIVATE],
+            vpcEndpoints: settings.vpcEndpointIds.map((vpcEndpointId) =>
+              ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, `Vpce-${vpcEndpointId}`, { vpcEndpointId, port: 443 }),
+            ),
+          }
+        : { types: [apigw.EndpointType.REGIONAL] },
+      ...(this.restriction === 'open' ? {} : { policy: resourcePolicy(settings, path) }),
+      // The account-wide API Gateway logging role is not this stack's to own; access logs need none.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: settings.stageName,
+        throttlingRateLimit: settings.throttleRateLimit,
+        throttlingBurstLimit: settings.throttleBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+    });
+    // A resource policy takes effect only with a new deployment: make it part of the deployment's identity.
+    this.api.latestDeployment?.addToLogicalId({ restriction: this.restriction, cidrs: settings.allowedSourceCidrs, vpce: settings.vpcEndpointIds });
+
+    // API Gateway turns away bodies that are not AdmissionReviews before they cost an invocation.
+    const model = this.api.addModel('AdmissionReview', {
+      contentType: 'application/json',
+      modelName: 'AdmissionReview',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        title: 'AdmissionReview',
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['apiVersion', 'kind', 'request'],
+        properties: {
+          apiVersion: { type: apigw.JsonSchemaType.STRING },
+          kind: { type: apigw.JsonSchemaType.STRING, enum: ['AdmissionReview'] },
+          request: {
+            type: apigw.JsonSchemaType.OBJECT,
+            required: ['uid'],
+            properties: { uid: { type: apigw.JsonSchemaType.STRING } },
+          },
+        },
+      },
+    });
+    const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+
+    let resource = this.api.root;
+    for (const part of path.split('/').filter((p) => p !== '')) resource = resource.addResource(part);
+    this.method = resource.addMethod(
+      'POST',
+      new apigw.LambdaIntegration(target, {
+        proxy: true,
+        timeout: Duration.seconds(settings.integrationTimeoutSeconds),
+        allowTestInvoke: false,
+      }),
+      { requestValidator: validator, requestModels: { 'application/json': model } },
+    );
+
+    this.stage = this.api.deploymentStage;
+    if (settings.webAclArn !== undefined) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.stage.stageArn, webAclArn: settings.webAclArn });
+    }
+    this.url = this.api.urlForPath(path);
+  }
+}
+
+/**
+ * Allow the one route, then deny every call that does not come from an allowed origin. An
+ * explicit Deny wins over any Allow, so nothing else (an IAM identity policy, a later added
+ * route) can open the endpoint to other sources.
+ */
+function resourcePolicy(settings: SidecarInjectorSettings, path: string): iam.PolicyDocument {
+  const invoke = 'execute-api:Invoke';
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'AllowAdmissionReviews',
+      effect: iam.Effect.ALLOW,
+      principals: [new iam.AnyPrincipal()],
+      actions: [invoke],
+      resources: [`execute-api:/${settings.stageName}/POST${path}`],
+    }),
+  ];
+  if (settings.endpointMode === 'private') {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DenyOutsideVpcEndpoints',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [invoke],
+        resources: ['execute-api:/*'],
+        conditions: { StringNotEquals: { 'aws:SourceVpce': settings.vpcEndpointIds } },
+      }),
+    );
+  } else {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DenyOutsideSourceCidrs',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [invoke],
+        resources: ['execute-api:/*'],
+        conditions: { NotIpAddress: { 'aws:SourceIp': settings.allowedSourceCidrs } },
+      }),
+    );
+  }
+  return new iam.PolicyDocument({ statements });
+}
