@@ -1,0 +1,253 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { functionEnvironment } from '../../infra/settings/function-environment.ts';
+import { resolveSettings } from '../../infra/settings/resolve.ts';
+import { ESM_REQUIRE_BANNER } from '../../infra/stack/mutate-function.ts';
+import { OUTPUTS } from '../../infra/stack/sidecar-injector-stack.ts';
+import { renderWebhookConfiguration } from '../../infra/webhook-config/render.ts';
+import { onlyLogicalId, resolveAtDeploy, synthesize, type Synthesized } from './support/synth.ts';
+
+// The one synthesis that bundles the function with esbuild: default settings, as a first
+// `cdk deploy` without context would produce.
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize({}, { bundle: true });
+}, 120_000);
+
+const ref = (template: Synthesized['template'], type: string) => ({ Ref: onlyLogicalId(template, type) });
+
+describe('the function', () => {
+  it('runs Node.js 24 on arm64 with the chosen memory and timeout', () => {
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 6,
+      Handler: 'index.handler',
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+    });
+  });
+
+  it('gets exactly the environment of the contract, release from SSM', () => {
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
+    expect(fn.Properties.Environment.Variables).toEqual({ ...functionEnvironment(resolveSettings({})), NODE_OPTIONS: '--enable-source-maps' });
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('WEBHOOK_PATH_TOKEN');
+    expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('is one minified ESM file with the AWS SDK inside, a require shim, and a source map', () => {
+    const assets = readdirSync(s.directory).filter((name) => name.startsWith('asset.') && statSync(join(s.directory, name)).isDirectory());
+    expect(assets).toHaveLength(1);
+    const dir = join(s.directory, assets[0]!);
+    expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(bundle.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+    // Nothing is loaded from node_modules at run time: static and dynamic imports are Node built-ins only
+    // (the SDK's optional CRT signer stays a guarded require, as the SDK intends).
+    const specifiers = [...bundle.matchAll(/\bfrom\s*"([^"]+)"|\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2]);
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter((specifier) => !specifier!.startsWith('node:'))).toEqual([]);
+    // The SSM client is inside (its service model), not left to the runtime's SDK.
+    expect(bundle.includes('ssm#AccessDeniedException')).toBe(true);
+    expect(bundle.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
+    // Minified: a few very long lines (the remaining newlines are inside template literals and licence notes).
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000);
+  });
+
+  it('is called through the live alias, without provisioned concurrency by default', () => {
+    s.template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+  });
+});
+
+describe('IAM', () => {
+  it('the role may write its own logs and read the two release parameters, nothing else', () => {
+    const role = Object.values(s.template.findResources('AWS::IAM::Role'))[0]!;
+    expect(Object.keys(s.template.findResources('AWS::IAM::Role'))).toHaveLength(1);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+    const parameterArn = (logicalId: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter', { Ref: logicalId }]],
+    });
+    const [version, image] = ['/sidecar-injector/version', '/sidecar-injector/image'].map(
+      (name) => Object.entries(s.template.findResources('AWS::SSM::Parameter', { Properties: { Name: name } }))[0]![0],
+    );
+    expect(role.Properties.Policies).toEqual([
+      {
+        PolicyName: 'WebhookFunction',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'WriteOwnLogs',
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: { 'Fn::GetAtt': [onlyLogicalIdOfFunctionLogs(), 'Arn'] },
+            },
+            { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [parameterArn(version!), parameterArn(image!)] },
+          ],
+        },
+      },
+    ]);
+    s.template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  it('API Gateway may invoke only the alias, only for POST on the webhook route', () => {
+    const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!.Properties.FunctionName).toEqual(ref(s.template, 'AWS::Lambda::Alias'));
+    expect(JSON.stringify(permissions[0]!.Properties.SourceArn)).toMatch(/\/",\{"Ref":"[^"]+"\},"\/POST\/mutate"/);
+  });
+});
+
+function onlyLogicalIdOfFunctionLogs(): string {
+  const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
+  return fn.Properties.LoggingConfig.LogGroup.Ref as string;
+}
+
+describe('the endpoint (no restriction configured)', () => {
+  it('is a regional REST API without a resource policy', () => {
+    s.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] }, Policy: Match.absent() });
+  });
+
+  it('warns at synth that the webhook is open to the internet', () => {
+    Annotations.fromStack(s.stack).hasWarning('/Test', Match.stringLikeRegexp('OPEN TO THE INTERNET'));
+    expect(s.stack.restriction).toBe('open');
+  });
+
+  it('has one POST /mutate route, proxied with the integration timeout, body validated', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::Method', 1);
+    s.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'mutate' });
+    s.template.resourceCountIs('AWS::ApiGateway::Resource', 1);
+    s.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      Integration: { Type: 'AWS_PROXY', TimeoutInMillis: 8000, Uri: { 'Fn::Join': ['', Match.arrayWith([ref(s.template, 'AWS::Lambda::Alias')])] } },
+      RequestValidatorId: ref(s.template, 'AWS::ApiGateway::RequestValidator'),
+      RequestModels: { 'application/json': ref(s.template, 'AWS::ApiGateway::Model') },
+    });
+    s.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+    s.template.hasResourceProperties('AWS::ApiGateway::Model', {
+      ContentType: 'application/json',
+      Schema: Match.objectLike({ required: ['apiVersion', 'kind', 'request'] }),
+    });
+  });
+
+  it('throttles the stage and writes access logs', () => {
+    s.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.stringLikeRegexp('sourceIp') },
+    });
+  });
+
+  it('keeps the timeout chain: function < integration < webhook', () => {
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
+    const method = Object.values(s.template.findResources('AWS::ApiGateway::Method'))[0]!;
+    const webhook = manifestAtDeploy().webhooks[0]!;
+    expect(fn.Properties.Timeout * 1000).toBeLessThan(method.Properties.Integration.TimeoutInMillis);
+    expect(method.Properties.Integration.TimeoutInMillis).toBeLessThan(webhook.timeoutSeconds * 1000);
+  });
+});
+
+describe('release parameters', () => {
+  it('are created with the initial version and image', () => {
+    s.template.resourceCountIs('AWS::SSM::Parameter', 2);
+    s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sidecar-injector/version', Type: 'String', Value: '1.2.1' });
+    s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sidecar-injector/image', Type: 'String', Value: 'my-org/my-sidecar' });
+  });
+});
+
+describe('observability', () => {
+  it('keeps logs for the configured retention', () => {
+    const groups = Object.values(s.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(2);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('alarms on function errors, throttles, API 5XX, p99 latency and stale config', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const summary = alarms.map((a) => [a.Namespace, a.MetricName, a.Statistic ?? a.ExtendedStatistic, a.Threshold]);
+    expect(summary).toEqual([
+      ['AWS/Lambda', 'Errors', 'Sum', 1],
+      ['AWS/Lambda', 'Throttles', 'Sum', 1],
+      ['AWS/ApiGateway', '5XXError', 'Sum', 1],
+      ['AWS/ApiGateway', 'Latency', 'p99', 1000],
+      ['SidecarInjector', 'ConfigServedStale', 'Sum', 1],
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      expect(alarm.AlarmActions).toBeUndefined();
+    }
+    expect(alarms[4]!.Dimensions).toEqual([{ Name: 'service', Value: 'sidecar-injector' }]);
+  });
+
+  it('has a dashboard with injections, skips by reason, errors and latency', () => {
+    const dashboard = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const expected of ['Injected', 'Converged', 'Upgraded', 'Skipped', 'SkippedByReason', 'AdmissionLatency', '5XXError', 'Errors', 'ConfigServedStale', 'Admission reviews', 'Skips by reason']) {
+      expect(body).toContain(expected);
+    }
+    expect(body).toContain(String.raw`SEARCH('{\\\"SidecarInjector\\\",reason,service} MetricName=\\\"SkippedByReason\\\"`);
+  });
+});
+
+const DEPLOYED = { api: 'a1b2c3d4e5', region: 'eu-west-1' };
+
+function refsAtDeploy(): Record<string, string> {
+  return {
+    [onlyLogicalId(s.template, 'AWS::ApiGateway::RestApi')]: DEPLOYED.api,
+    [onlyLogicalId(s.template, 'AWS::ApiGateway::Stage')]: 'prod',
+    'AWS::Region': DEPLOYED.region,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+}
+
+function manifestAtDeploy(): { webhooks: Array<{ timeoutSeconds: number }> } {
+  const outputs = s.template.toJSON().Outputs;
+  return parse(resolveAtDeploy(outputs[OUTPUTS.yaml].Value, refsAtDeploy()));
+}
+
+describe('outputs', () => {
+  it('the webhook URL is the stage URL plus /mutate, resolved at deploy', () => {
+    const outputs = s.template.toJSON().Outputs;
+    expect(resolveAtDeploy(outputs[OUTPUTS.url].Value, refsAtDeploy())).toBe(`https://${DEPLOYED.api}.execute-api.${DEPLOYED.region}.amazonaws.com/prod/mutate`);
+  });
+
+  it('holds the whole MutatingWebhookConfiguration YAML with the URL token inside', () => {
+    const outputs = s.template.toJSON().Outputs;
+    expect(outputs[OUTPUTS.yaml].Value).toHaveProperty('Fn::Join');
+    expect(manifestAtDeploy()).toEqual(
+      renderWebhookConfiguration({
+        url: `https://${DEPLOYED.api}.execute-api.${DEPLOYED.region}.amazonaws.com/prod/mutate`,
+        webhookName: 'sidecar-injector.injector.my-company.com',
+        timeoutSeconds: 10,
+      }).manifest,
+    );
+  });
+
+  it('names the function, the parameters and the dashboard', () => {
+    const outputs = s.template.toJSON().Outputs;
+    expect(outputs[OUTPUTS.versionParameter].Value).toBe('/sidecar-injector/version');
+    expect(outputs[OUTPUTS.imageParameter].Value).toBe('/sidecar-injector/image');
+    expect(outputs[OUTPUTS.functionName].Value).toEqual({ Ref: onlyLogicalId(s.template, 'AWS::Lambda::Function') });
+    expect(outputs[OUTPUTS.dashboard].Value).toEqual({ Ref: onlyLogicalId(s.template, 'AWS::CloudWatch::Dashboard') });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('leaves no finding unacknowledged', () => {
+    expect(s.nag.violations).toEqual([]);
+  });
+
+  it('acknowledges only the endpoint findings of this design, each with a reason', () => {
+    expect(s.nag.suppressedViolations.map((v) => v.ruleName).sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-APIG6', 'AwsSolutions-COG4']);
+    for (const v of s.nag.suppressedViolations) expect(v.reason.length).toBeGreaterThan(80);
+  });
+});
