@@ -95,7 +95,10 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   check(typeof s.createParameters === 'boolean', 'createParameters must be true or false');
   for (const key of ['versionParameterName', 'imageParameterName'] as const) {
     const name = s[key];
-    check(typeof name === 'string' && SSM_NAME.test(name) && !/^\/?(aws|ssm)/i.test(name) && !name.endsWith('/'), `${key}="${String(name)}" must be an SSM parameter name (letters, digits, _ . - /; not starting with aws or ssm)`);
+    check(
+      typeof name === 'string' && SSM_NAME.test(name) && !/^\/?(aws|ssm)/i.test(name) && !name.endsWith('/') && (!name.includes('/') || name.startsWith('/')),
+      `${key}="${String(name)}" must be an SSM parameter name (letters, digits, _ . - /; a hierarchical name starts with /; not starting with aws or ssm)`,
+    );
   }
   check(s.versionParameterName !== s.imageParameterName, 'versionParameterName and imageParameterName must be different parameters');
   matches('parameterKmsKeyArn', PATTERNS.kmsKey, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; aliases cannot be granted)');

@@ -138,7 +138,7 @@ describe('resolveSettings', () => {
       logRetentionDays: 31,
       reservedConcurrency: 0,
       logLevel: 'LOUD' as 'INFO',
-      versionParameterName: '/sidecar-injector/image',
+      imageParameterName: 'sidecar/image',
       latencyAlarmThresholdMs: 20_000,
       failurePolicy: 'Never' as 'Fail',
       objectSelector: { matchLabels: { 'sidecar-injection': 'has space' } },
@@ -152,7 +152,7 @@ describe('resolveSettings', () => {
       'reservedConcurrency=0 must be a whole number from 1',
       'logRetentionDays="31" must be one of',
       'logLevel="LOUD" must be one of',
-      'versionParameterName and imageParameterName must be different',
+      'imageParameterName="sidecar/image" must be an SSM parameter name',
       'failurePolicy "Never" must be one of Fail, Ignore',
       'objectSelector.matchLabels["sidecar-injection"]',
       'latencyAlarmThresholdMs=20000 must be above 0 and below the webhook timeout (10000 ms)',
@@ -160,6 +160,10 @@ describe('resolveSettings', () => {
     ]) {
       expect(text).toContain(expected);
     }
+  });
+
+  it('refuses one parameter for both version and image', () => {
+    expect(problemsOf({ versionParameterName: '/sidecar-injector/image' })).toEqual(['versionParameterName and imageParameterName must be different parameters']);
   });
 
   it('SettingsError lists every problem under a heading that says where settings come from', () => {
