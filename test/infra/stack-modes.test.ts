@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,20 +210,36 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
   });
 });
 
-describe('bad settings', () => {
+const tsxBin = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const appEntry = fileURLToPath(new URL('../../infra/app.ts', import.meta.url));
+
+describe('bad settings and the console', () => {
   it('stop the stack before anything is built, with every problem listed', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new SidecarInjectorStack(app, 'Bad', { settings: { memorySize: 1, allowedSourceCidrs: ['everyone'] } })).toThrow(SettingsError);
     expect(app.node.children).toHaveLength(0);
   });
 
+  it('an open endpoint makes `cdk synth` (infra/app.ts) print the warning on the console, and still synthesize', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cdk-app-'));
+    try {
+      const result = spawnSync(tsxBin, [appEntry], {
+        encoding: 'utf8',
+        env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }) },
+      });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain('[WARNING] SidecarInjector: the webhook endpoint is OPEN TO THE INTERNET');
+      expect(readdirSync(out)).toContain('SidecarInjector.template.json');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('make `cdk synth` (infra/app.ts) exit 1 with the message, context from -c', () => {
     const out = mkdtempSync(join(tmpdir(), 'cdk-app-'));
     try {
-      const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-      const app = fileURLToPath(new URL('../../infra/app.ts', import.meta.url));
       // The CDK CLI hands -c values to the app as strings in CDK_CONTEXT_JSON.
-      const result = spawnSync(tsx, [app], {
+      const result = spawnSync(tsxBin, [appEntry], {
         encoding: 'utf8',
         env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ webhookTimeoutSeconds: '45', failurePolicy: 'Sometimes' }) },
       });
