@@ -124,6 +124,12 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   } else if (s.endpointMode === 'regional') {
     check(s.vpcEndpointIds.length === 0, 'vpcEndpointIds applies to endpointMode=private only; set endpointMode=private, or remove them');
   }
+  if (s.urlVpcEndpointId !== undefined) {
+    check(
+      s.endpointMode === 'private' && Array.isArray(s.vpcEndpointIds) && s.vpcEndpointIds.includes(s.urlVpcEndpointId),
+      `urlVpcEndpointId="${s.urlVpcEndpointId}" must be one of vpcEndpointIds, with endpointMode=private`,
+    );
+  }
   matches('pathToken', PATTERNS.pathToken, '16 to 128 letters, digits, _ or - (it is a URL path segment); e.g. openssl rand -hex 24');
   matches('stageName', PATTERNS.stageName, 'an API Gateway stage name (letters, digits, _ and -)');
   matches('webAclArn', PATTERNS.webAcl, 'a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)');

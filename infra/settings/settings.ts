@@ -67,6 +67,11 @@ export interface SidecarInjectorSettings {
   allowedSourceCidrs: string[];
   /** execute-api VPC endpoint ids allowed to call the private endpoint. */
   vpcEndpointIds: string[];
+  /**
+   * Private mode: put the endpoint-specific hostname (https://<api>-<vpce>.execute-api...) in the
+   * webhook URL, for VPCs where the execute-api endpoint has no private DNS. One of vpcEndpointIds.
+   */
+  urlVpcEndpointId?: string;
   /** Unguessable last path segment (16 to 128 of A-Z a-z 0-9 _ -), checked by the function. */
   pathToken?: string;
   stageName: string;
@@ -189,6 +194,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   endpointMode: 'string',
   allowedSourceCidrs: 'stringList',
   vpcEndpointIds: 'stringList',
+  urlVpcEndpointId: 'string',
   pathToken: 'string',
   stageName: 'string',
   webAclArn: 'string',

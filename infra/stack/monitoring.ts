@@ -7,19 +7,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
 
-/** Skip reasons the function reports; the dashboard also finds any others with SEARCH. */
-export const SKIP_REASONS = [
-  'opt-out',
-  'host-network',
-  'mirror-pod',
-  'being-deleted',
-  'not-a-pod',
-  'subresource',
-  'operation',
-  'malformed-pod',
-  'update-cannot-inject',
-];
-
 /**
  * Alarms and one dashboard. The function publishes EMF metrics (namespace metricsNamespace,
  * dimension service = serviceName); Lambda and API Gateway publish their own. Missing data
@@ -96,6 +83,7 @@ export class Monitoring extends Construct {
       }
     }
 
+    // SEARCH finds every reason the function reports (opt-out, host-network, ...), new ones included.
     const namespace = settings.metricsNamespace.replace(/"/g, '');
     const skipsByReason = new cloudwatch.MathExpression({
       expression: `SEARCH('{"${namespace}",reason,service} MetricName="SkippedByReason" service="${settings.serviceName}"', 'Sum', 300)`,

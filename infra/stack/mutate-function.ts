@@ -13,8 +13,10 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handler.ts', import.meta.url));
 
 /**
- * ESM bundles have no `require`; some dependencies of the AWS SDK still call it (through
- * esbuild's CommonJS wrapper), so the bundle defines one from the module URL.
+ * ESM has no `require`. With mainFields module-first, today's SDK and Powertools are bundled
+ * from their ESM builds and nothing calls it; but a CommonJS module that requires a Node
+ * built-in would fail at run time in esbuild's shim ("Dynamic require ... is not supported")
+ * after any dependency update. The banner defines `require` from the module URL, so it cannot.
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __sidecarInjectorCreateRequire } from 'node:module';const require = __sidecarInjectorCreateRequire(import.meta.url);";

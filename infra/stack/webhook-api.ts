@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -120,7 +120,12 @@ export class WebhookApi extends Construct {
     if (settings.webAclArn !== undefined) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.stage.stageArn, webAclArn: settings.webAclArn });
     }
-    this.url = this.api.urlForPath(path);
+    // A private API answers on its default hostname only where the VPC endpoint has private DNS;
+    // the endpoint-specific hostname resolves (to the endpoint's addresses) everywhere.
+    this.url =
+      settings.urlVpcEndpointId === undefined
+        ? this.api.urlForPath(path)
+        : Fn.join('', ['https://', this.api.restApiId, '-', settings.urlVpcEndpointId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.stage.stageName, path]);
   }
 }
 

@@ -99,6 +99,7 @@ describe('resolveSettings', () => {
       expect.stringContaining('"0.0.0.0/0" allows every address'),
       'allowedSourceCidrs: "2001:db8::/129" is not a CIDR such as 203.0.113.10/32',
     ]);
+    expect(problemsOf({ urlVpcEndpointId: 'vpce-0123456789abcdef0' })).toEqual(['urlVpcEndpointId="vpce-0123456789abcdef0" must be one of vpcEndpointIds, with endpointMode=private']);
     expect(problemsOf({ endpointMode: 'edge' as 'regional' })[0]).toContain('endpointMode="edge" must be one of regional, private');
     expect(resolveSettings({ allowedSourceCidrs: ['2001:db8::/56', '203.0.113.10/32'] }).allowedSourceCidrs).toHaveLength(2);
   });

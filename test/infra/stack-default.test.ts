@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
@@ -56,6 +57,28 @@ describe('the function', () => {
     expect(bundle.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
     // Minified: a few very long lines (the remaining newlines are inside template literals and licence notes).
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000);
+  });
+
+  it('loads as an ES module on Node and answers a request (here a 400 for a body that is not JSON)', () => {
+    const dir = readdirSync(s.directory).find((name) => name.startsWith('asset.') && statSync(join(s.directory, name)).isDirectory())!;
+    const script = [
+      `const { handler } = await import(${JSON.stringify(join(s.directory, dir, 'index.mjs'))});`,
+      "const event = { httpMethod: 'POST', path: '/mutate', resource: '/mutate', headers: { 'content-type': 'application/json' }, body: 'not json', isBase64Encoded: false, requestContext: {} };",
+      "const context = { functionName: 'f', functionVersion: '1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:f', memoryLimitInMB: '1024', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 };",
+      'process.stdout.write(JSON.stringify(await handler(event, context)) + "\\n");',
+    ].join('\n');
+    const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...fn.Properties.Environment.Variables, AWS_REGION: 'eu-west-1' },
+    });
+    expect(result.status, result.stderr.slice(0, 2000)).toBe(0);
+    // The function's own structured log of the refusal (Powertools writes warnings to stderr).
+    expect(result.stderr).toContain('"message":"request failed with 400: body is not valid JSON');
+    const lines = result.stdout.trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ statusCode: 400 });
+    // Powertools wrote its EMF metrics in the namespace the alarms and dashboard read.
+    expect(result.stdout).toContain('"Namespace":"SidecarInjector"');
   });
 
   it('is called through the live alias, without provisioned concurrency by default', () => {

@@ -140,6 +140,7 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
       {
         endpointMode: 'private',
         vpcEndpointIds: VPCE,
+        urlVpcEndpointId: VPCE[1],
         upgradeOnUpdate: true,
         namespaceSelector: { matchLabels: { team: 'payments' } },
         eksClusterName: 'prod-cluster',
@@ -164,6 +165,10 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
         Condition: { StringNotEquals: { 'aws:SourceVpce': VPCE } },
       },
     ]);
+  });
+
+  it('calls the endpoint-specific hostname of the chosen VPC endpoint', () => {
+    expect(deployedYaml(s).webhooks[0]!.clientConfig.url).toBe(`https://a1b2c3d4e5-${VPCE[1]}.execute-api.eu-west-1.amazonaws.com/prod/mutate`);
   });
 
   it('intercepts UPDATE as well, and ANDs the namespace selector with the exclusions', () => {
