@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../functions/local/server.ts';
 import { createRuntime } from '../../functions/shell/runtime.ts';
-import { cleanEnv, startChild, TSX_CLI } from '../support/child-process.ts';
+import { cleanEnv, SERVER_MAIN, startChild } from '../support/child-process.ts';
+import { deferred } from '../support/deferred.ts';
 import { rawExchange, send, type HttpAnswer } from '../support/http-client.ts';
 import { captureOutput, type CapturedOutput } from '../support/output-capture.ts';
 import { applyAnswer, podReview, sampleReview } from '../support/reviews.ts';
@@ -202,6 +203,9 @@ describe('startServer options', () => {
       expect(Buffer.byteLength(review)).toBeLessThan(1024);
       expect((await send(`${server.url}/mutate`, { method: 'POST', body: review })).status).toBe(200);
       expect((await send(`${server.url}/mutate`, { method: 'POST', body: Buffer.alloc(1025, 'a') })).status).toBe(413);
+      // Chunked, one byte over: the server's own cap answers, not the service's (6 MiB) check.
+      expect((await send(`${server.url}/mutate`, { method: 'POST', chunks: [Buffer.alloc(1000, 'a'), Buffer.alloc(25, 'a')] })).status).toBe(413);
+      expect((await send(`${server.url}/mutate`, { method: 'POST', chunks: [Buffer.alloc(1000, 'a'), Buffer.alloc(24, 'a')] })).status).toBe(400);
     } finally {
       await server.close();
     }
@@ -297,9 +301,9 @@ describe('HTTPS', () => {
   });
 
   it.skipIf(!haveOpenssl)('npm start entry serves HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', async () => {
-    const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: '0', TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') }));
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: '0', TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') }));
     try {
-      const [, url] = await proc.waitFor(/listening on (https:\/\/127\.0\.0\.1:\d+)/);
+      const [, url] = await proc.waitFor(/listening on (https:\/\/127\.0\.0\.1:\d+) /);
       const answer = await send(`${url}/mutate`, { method: 'POST', body: JSON.stringify(sampleReview()), ca: cert });
       expect(answer.status).toBe(200);
     } finally {
@@ -313,8 +317,8 @@ describe('HTTPS', () => {
 
 describe('server-main (npm start) as a process', () => {
   it('answers on the port it prints, and exits 0 on SIGTERM', async () => {
-    const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
-    const [, url] = await proc.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+    const [, url] = await proc.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+) /);
     const health = await send(`${url}/healthz`);
     expect(health.json()).toEqual({ status: 'ok' });
     const review = sampleReview();
@@ -333,6 +337,35 @@ describe('server-main (npm start) as a process', () => {
     expect(proc.stdout()).not.toContain('"_aws"');
   });
 
+  it('on SIGTERM finishes a request already in flight, then exits 0', async () => {
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: '0' }));
+    const [, url] = await proc.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+) /);
+    const body = JSON.stringify(sampleReview());
+    const socket = connect(Number(new URL(url!).port), '127.0.0.1');
+    let received = '';
+    const gotContinue = deferred<void>();
+    const closed = deferred<void>();
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.includes('100 Continue')) gotContinue.resolve();
+    });
+    socket.on('close', () => closed.resolve());
+    socket.on('error', () => {});
+    // Expect: 100-continue makes the server say when it has read the headers: the request is
+    // then in flight, its body not sent yet.
+    socket.write(`POST /mutate HTTP/1.1\r\nhost: local\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nexpect: 100-continue\r\n\r\n`);
+    await gotContinue.promise;
+    proc.child.kill('SIGTERM');
+    await proc.waitFor(/SIGTERM: finishing in-flight requests/);
+    socket.end(body);
+    await closed.promise;
+    const status = received.split('\r\n').find((line) => /^HTTP\/1\.1 [2-5]\d\d /.test(line));
+    expect(status).toBe('HTTP/1.1 200 OK');
+    const json = JSON.parse(received.slice(received.lastIndexOf('\r\n\r\n') + 4));
+    expect(json.response.patchType).toBe('JSONPatch');
+    expect((await proc.exited).code).toBe(0);
+  });
+
   it('listens on a fixed PORT it is given', async () => {
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -340,9 +373,9 @@ describe('server-main (npm start) as a process', () => {
         probe.close(() => resolve(port));
       });
     });
-    const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: String(port) }));
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: String(port) }));
     try {
-      await proc.waitFor(new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
+      await proc.waitFor(new RegExp(`listening on http://127\\.0\\.0\\.1:${port} `));
       expect((await send(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       proc.child.kill('SIGTERM');
@@ -351,14 +384,14 @@ describe('server-main (npm start) as a process', () => {
   });
 
   it.each(['abc', '70000', '-1', '80.5', '8443x'])('exits 2 with a clear message for PORT=%s', async (port) => {
-    const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: port }));
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: port }));
     const { code } = await proc.exited;
     expect(code).toBe(2);
     expect(proc.stderr()).toContain(`PORT="${port}" must be a whole number from 0 to 65535`);
   });
 
   it('exits 2 naming the variable when the settings are bad', async () => {
-    const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: '0', SIDECAR_NAME: 'Not_A_Label' }));
+    const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: '0', SIDECAR_NAME: 'Not_A_Label' }));
     const { code } = await proc.exited;
     expect(code).toBe(2);
     expect(proc.stderr()).toContain('settings above were rejected');
@@ -366,10 +399,10 @@ describe('server-main (npm start) as a process', () => {
   });
 
   it('exits 2 when only one of TLS_CERT_FILE and TLS_KEY_FILE is set, or a file cannot be read', async () => {
-    const one = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: '0', TLS_CERT_FILE: '/nonexistent/cert.pem' }));
+    const one = startChild(SERVER_MAIN, cleanEnv({ PORT: '0', TLS_CERT_FILE: '/nonexistent/cert.pem' }));
     expect((await one.exited).code).toBe(2);
     expect(one.stderr()).toContain('TLS_CERT_FILE and TLS_KEY_FILE go together');
-    const missing = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: '0', TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }));
+    const missing = startChild(SERVER_MAIN, cleanEnv({ PORT: '0', TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }));
     expect((await missing.exited).code).toBe(2);
     expect(missing.stderr()).toContain('TLS_CERT_FILE=/nonexistent/cert.pem cannot be read');
   });
@@ -377,7 +410,7 @@ describe('server-main (npm start) as a process', () => {
   it('exits 2 when the port is taken', async () => {
     const holder = await serve();
     try {
-      const proc = startChild([TSX_CLI, 'functions/local/server-main.ts'], cleanEnv({ PORT: new URL(holder.url).port }));
+      const proc = startChild(SERVER_MAIN, cleanEnv({ PORT: new URL(holder.url).port }));
       expect((await proc.exited).code).toBe(2);
       expect(proc.stderr()).toContain('cannot listen on 127.0.0.1');
     } finally {

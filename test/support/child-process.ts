@@ -5,8 +5,13 @@ import { deferred } from './deferred.ts';
 /** Child processes of the project's own entry points, with their output collected. */
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** tsx's command line, as `npm start` runs it, on the Node that runs the tests (node@24). */
-export const TSX_CLI = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+/**
+ * `npm start`'s entry with tsx loaded in-process (`node --import tsx`), on the Node that runs
+ * the tests (node@24). Not through tsx's CLI: that one runs the script in a second process and
+ * relays SIGTERM with a 30 ms acknowledgement window, after which it SIGKILLs the child and
+ * exits 143, so on a loaded machine a clean shutdown could not be observed reliably.
+ */
+export const SERVER_MAIN = ['--import', 'tsx', 'functions/local/server-main.ts'];
 
 export interface RunningChild {
   child: ChildProcess;
