@@ -113,8 +113,8 @@ type RequiredSettings = Omit<SidecarInjectorSettings, OptionalKeys>;
 export const DEFAULT_SETTINGS: RequiredSettings = {
   stackName: 'SidecarInjector',
   memorySize: 1024,
-  functionTimeoutSeconds: 6,
-  integrationTimeoutSeconds: 8,
+  functionTimeoutSeconds: 7,
+  integrationTimeoutSeconds: 9,
   webhookTimeoutSeconds: 10,
   provisionedConcurrency: 0,
   logRetentionDays: 30,

@@ -30,10 +30,12 @@ export const ESM_REQUIRE_BANNER =
  * is CPU-bound (parse the AdmissionReview, compute a patch); more CPU shortens cold starts and
  * big pods. At admission volumes (a few requests per pod created) the cost stays negligible.
  *
- * Timeout: 6 s by default, enough for a cold start's first SSM read (the function's SSM client
- * gives up after about 2 s per attempt) and far above a warm call (milliseconds). It sits below
- * the API Gateway integration timeout, itself below the webhook's timeoutSeconds, so whichever
- * layer fails, the API server receives an HTTP answer before it gives up itself.
+ * Timeout: 7 s by default. A warm call takes milliseconds; the slow case is a cold start whose
+ * first SSM read fails, where the function's SSM client tries twice with 1 s to connect and 2 s
+ * to answer (about 6 s) before answering 503 itself. The API Gateway integration timeout (9 s)
+ * leaves room for the cold start's initialisation, which the Lambda timeout does not count, and
+ * the webhook's timeoutSeconds (10 s) stays above both, so whichever layer fails, the API server
+ * receives an HTTP answer before it gives up itself.
  *
  * The role is written out, not granted by helpers: logs into its own log group, and
  * ssm:GetParameters on the two release parameters; kms:Decrypt only for SecureString.

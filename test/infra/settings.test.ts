@@ -80,8 +80,8 @@ describe('resolveSettings', () => {
   });
 
   it('keeps the timeout chain: function < integration < webhook', () => {
-    expect(problemsOf({ functionTimeoutSeconds: 8 })).toEqual([
-      'timeouts must satisfy functionTimeoutSeconds (8) < integrationTimeoutSeconds (8) < webhookTimeoutSeconds (10)',
+    expect(problemsOf({ functionTimeoutSeconds: 9 })).toEqual([
+      'timeouts must satisfy functionTimeoutSeconds (9) < integrationTimeoutSeconds (9) < webhookTimeoutSeconds (10)',
     ]);
     expect(problemsOf({ webhookTimeoutSeconds: 31 })[0]).toContain('webhookTimeoutSeconds=31 must be a whole number from 1 to 30');
     expect(problemsOf({ integrationTimeoutSeconds: 30, webhookTimeoutSeconds: 30 })[0]).toContain('integrationTimeoutSeconds=30');

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { functionEnvironment } from '../../infra/settings/function-environment.ts';
 import { resolveSettings } from '../../infra/settings/resolve.ts';
@@ -17,6 +17,7 @@ let s: Synthesized;
 beforeAll(() => {
   s = synthesize({}, { bundle: true });
 }, 120_000);
+afterAll(() => rmSync(s.directory, { recursive: true, force: true }));
 
 const ref = (template: Synthesized['template'], type: string) => ({ Ref: onlyLogicalId(template, type) });
 
@@ -26,7 +27,7 @@ describe('the function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 1024,
-      Timeout: 6,
+      Timeout: 7,
       Handler: 'index.handler',
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
     });
@@ -150,7 +151,7 @@ describe('the endpoint (no restriction configured)', () => {
     s.template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
       AuthorizationType: 'NONE',
-      Integration: { Type: 'AWS_PROXY', TimeoutInMillis: 8000, Uri: { 'Fn::Join': ['', Match.arrayWith([ref(s.template, 'AWS::Lambda::Alias')])] } },
+      Integration: { Type: 'AWS_PROXY', TimeoutInMillis: 9000, Uri: { 'Fn::Join': ['', Match.arrayWith([ref(s.template, 'AWS::Lambda::Alias')])] } },
       RequestValidatorId: ref(s.template, 'AWS::ApiGateway::RequestValidator'),
       RequestModels: { 'application/json': ref(s.template, 'AWS::ApiGateway::Model') },
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, NestedStack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SettingsError } from '../../infra/settings/settings.ts';
 import { OUTPUTS, SidecarInjectorStack } from '../../infra/stack/sidecar-injector-stack.ts';
@@ -56,6 +56,7 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
       { bundle: false },
     );
   }, 120_000);
+  afterAll(() => rmSync(s.directory, { recursive: true, force: true }));
 
   it('allows only the webhook route, and denies every source outside the CIDRs', () => {
     expect(s.stack.restriction).toBe('source-cidrs');
@@ -150,6 +151,7 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
       { bundle: false },
     );
   }, 120_000);
+  afterAll(() => rmSync(s.directory, { recursive: true, force: true }));
 
   it('is a PRIVATE API attached to the VPC endpoints, denying calls from anywhere else', () => {
     expect(s.stack.restriction).toBe('vpc-endpoints');
