@@ -24,6 +24,7 @@ const VARIABLES = [
   'POWERTOOLS_DEV',
   'POWERTOOLS_METRICS_DISABLED',
   'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_LOG_EVENT',
 ];
 
 async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
@@ -267,6 +268,20 @@ describe('handler with the default (environment) release', () => {
     expect(json.response.patch).toBeUndefined();
     const byReason = output.records().find((r) => r.SkippedByReason !== undefined);
     expect(byReason).toMatchObject({ reason: 'opt-out', SkippedByReason: 1 });
+  });
+});
+
+describe('handler with POWERTOOLS_LOGGER_LOG_EVENT=true', () => {
+  // Powertools' injectLambdaContext logs the whole event (the body: the pod, env values
+  // included) when this standard variable is true, unless the middleware is given
+  // `logEvent: false`. handler.ts does not pass it, so an operator who turns event logging on
+  // (a common debugging switch) puts pod secrets in CloudWatch.
+  it.fails('still never logs the pod spec', async () => {
+    const handler = await loadHandler({ POWERTOOLS_LOGGER_LOG_EVENT: 'true' });
+    output.clear();
+    const { status } = await call(handler, restEvent, { body: JSON.stringify(podReview(secretPod())) });
+    expect(status).toBe(200);
+    expect(output.text()).not.toContain(SECRET);
   });
 });
 
