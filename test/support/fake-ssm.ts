@@ -16,12 +16,8 @@ export interface SsmCall {
   withDecryption: boolean | undefined;
 }
 
-/** What the next GetParameters answers. `hold` waits for the returned gate before answering normally. */
-export type SsmBehaviour =
-  | { kind: 'ok' }
-  | { kind: 'throttle' }
-  | { kind: 'server-error' }
-  | { kind: 'hold'; gate: Promise<void> };
+/** How a GetParameters is answered. */
+export type SsmBehaviour = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'server-error' };
 
 export interface FakeSsm {
   /** The endpoint to give the SDK (`endpoint` or AWS_ENDPOINT_URL_SSM). */
@@ -33,7 +29,7 @@ export interface FakeSsm {
   behaviour: SsmBehaviour;
   /** One-shot behaviours, used in order before `behaviour`. */
   queue: SsmBehaviour[];
-  /** Makes the requests from now on wait until the returned function is called. */
+  /** Makes the requests from now on wait until the returned function is called; then each is answered by its behaviour. */
   hold(): () => void;
   /** Resolves once `count` calls have arrived (at once if they already have). */
   waitForCalls(count: number): Promise<void>;
@@ -48,6 +44,7 @@ export async function startFakeSsm(initial: Record<string, string> = {}): Promis
   const waiters: Array<{ count: number; done: Deferred<void> }> = [];
   const parameters = new Map(Object.entries(initial));
   const versions = new Map<string, number>();
+  let gate: Promise<void> | undefined;
 
   const fake: FakeSsm = {
     url: '',
@@ -56,11 +53,11 @@ export async function startFakeSsm(initial: Record<string, string> = {}): Promis
     behaviour: { kind: 'ok' },
     queue: [],
     hold() {
-      const gate = deferred<void>();
-      fake.behaviour = { kind: 'hold', gate: gate.promise };
+      const held = deferred<void>();
+      gate = held.promise;
       return () => {
-        fake.behaviour = { kind: 'ok' };
-        gate.resolve();
+        gate = undefined;
+        held.resolve();
       };
     },
     waitForCalls(count) {
@@ -108,8 +105,8 @@ export async function startFakeSsm(initial: Record<string, string> = {}): Promis
     if (req.method !== 'POST' || target !== 'AmazonSSM.GetParameters') {
       return send(res, 400, { __type: 'UnknownOperationException', message: `unsupported: ${req.method} ${target}` });
     }
+    if (gate) await gate;
     const behaviour = fake.queue.shift() ?? fake.behaviour;
-    if (behaviour.kind === 'hold') await behaviour.gate;
     if (behaviour.kind === 'throttle') return send(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
     if (behaviour.kind === 'server-error') return send(res, 500, { __type: 'InternalServerError', message: 'internal failure' });
 
