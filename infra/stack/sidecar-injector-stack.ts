@@ -50,11 +50,12 @@ export class SidecarInjectorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SidecarInjectorStackProps = {}) {
     // Validate before anything is built (or bundled): a bad setting fails with the full list.
-    const settings = resolveSettings(props.settings);
+    const { settings: given, ...stackProps } = props;
+    const settings = resolveSettings(given);
     super(scope, id, {
       description: 'Kubernetes sidecar injector: mutating admission webhook on Lambda behind API Gateway',
-      ...props,
-      stackName: props.stackName ?? settings.stackName,
+      ...stackProps,
+      stackName: stackProps.stackName ?? settings.stackName,
     });
     this.settings = settings;
 
