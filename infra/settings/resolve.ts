@@ -137,6 +137,7 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   integer('throttleBurstLimit', 1, 5000);
 
   // Function behaviour.
+  check(typeof s.createApiGatewayLoggingRole === 'boolean', 'createApiGatewayLoggingRole must be true or false');
   check(typeof s.upgradeOnUpdate === 'boolean', 'upgradeOnUpdate must be true or false');
   check(typeof s.nativeSidecar === 'boolean', 'nativeSidecar must be true or false');
   check(typeof s.skipHostNetwork === 'boolean', 'skipHostNetwork must be true or false');

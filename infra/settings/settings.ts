@@ -75,6 +75,12 @@ export interface SidecarInjectorSettings {
   /** Unguessable last path segment (16 to 128 of A-Z a-z 0-9 _ -), checked by the function. */
   pathToken?: string;
   stageName: string;
+  /**
+   * API Gateway writes access logs only when the account's API Gateway settings name a CloudWatch
+   * role (one per account and region, shared by every API). true: this stack creates that role and
+   * sets it (kept on stack deletion, since other APIs may rely on it). false: it must exist already.
+   */
+  createApiGatewayLoggingRole: boolean;
   /** ARN of an existing regional WAFv2 web ACL to associate with the stage (rate rules, IP reputation). */
   webAclArn?: string;
   throttleRateLimit: number;
@@ -144,6 +150,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   allowedSourceCidrs: [],
   vpcEndpointIds: [],
   stageName: 'prod',
+  createApiGatewayLoggingRole: false,
   throttleRateLimit: 100,
   throttleBurstLimit: 200,
   webhookConfigurationName: WEBHOOK_CONFIGURATION_DEFAULTS.name,
@@ -197,6 +204,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   urlVpcEndpointId: 'string',
   pathToken: 'string',
   stageName: 'string',
+  createApiGatewayLoggingRole: 'boolean',
   webAclArn: 'string',
   throttleRateLimit: 'number',
   throttleBurstLimit: 'number',

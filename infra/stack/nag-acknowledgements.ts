@@ -24,6 +24,15 @@ export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: Side
       'Access logs (one JSON line per call: caller IP, status, latency) are on, and the function logs every review. ' +
       'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack must not take over from other APIs in the account.',
   });
+  const loggingRole = endpoint.api.node.tryFindChild('CloudWatchRole');
+  if (settings.createApiGatewayLoggingRole && loggingRole !== undefined) {
+    Validations.of(loggingRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The account-wide role API Gateway assumes to write logs (created only when createApiGatewayLoggingRole=true). ' +
+        'The AWS managed policy is the one AWS documents for it and follows new log features; it grants CloudWatch Logs writes only.',
+    });
+  }
   if (settings.webAclArn === undefined) {
     Validations.of(endpoint.stage).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG3',

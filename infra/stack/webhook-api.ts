@@ -59,8 +59,9 @@ export class WebhookApi extends Construct {
           }
         : { types: [apigw.EndpointType.REGIONAL] },
       ...(this.restriction === 'open' ? {} : { policy: resourcePolicy(settings, path) }),
-      // The account-wide API Gateway logging role is not this stack's to own; access logs need none.
-      cloudWatchRole: false,
+      // Access logs need the account-wide API Gateway logging role; the stack sets it only when asked.
+      cloudWatchRole: settings.createApiGatewayLoggingRole,
+      ...(settings.createApiGatewayLoggingRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: settings.stageName,
         throttlingRateLimit: settings.throttleRateLimit,

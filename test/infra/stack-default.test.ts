@@ -17,7 +17,7 @@ let s: Synthesized;
 beforeAll(() => {
   s = synthesize({}, { bundle: true });
 }, 120_000);
-afterAll(() => rmSync(s.directory, { recursive: true, force: true }));
+afterAll(() => s && rmSync(s.directory, { recursive: true, force: true }));
 
 const ref = (template: Synthesized['template'], type: string) => ({ Ref: onlyLogicalId(template, type) });
 
@@ -162,7 +162,8 @@ describe('the endpoint (no restriction configured)', () => {
     });
   });
 
-  it('throttles the stage and writes access logs', () => {
+  it('throttles the stage and writes access logs, leaving the account\'s API Gateway logging role alone', () => {
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
     s.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
