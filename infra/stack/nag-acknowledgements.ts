@@ -21,8 +21,9 @@ export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: Side
   Validations.of(endpoint.stage).acknowledge({
     id: 'AwsSolutions::AwsSolutions-APIG6',
     reason:
-      'Access logs (one JSON line per call: caller IP, status, latency) are on, and the function logs every review. ' +
-      'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack must not take over from other APIs in the account.',
+      'Access logs (one JSON line per call: caller IP, status, path) are on, and the function logs every review, never the pod. ' +
+      'Execution logging stays off: it would repeat those two at a cost per request, and with data tracing it records request bodies, ' +
+      'i.e. pod specs whose env values can be secrets.',
   });
   const loggingRole = endpoint.api.node.tryFindChild('CloudWatchRole');
   if (settings.createApiGatewayLoggingRole && loggingRole !== undefined) {
