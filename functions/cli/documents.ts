@@ -2,16 +2,20 @@ import { parseAllDocuments, stringify } from 'yaml';
 
 /**
  * Multi-document input and output. JSON in gives JSON out (one object, or an array of
- * objects); anything else is read as YAML and written as YAML, documents separated by `---`.
- * Documents that were not changed are written back from their own source, comments included.
+ * objects); anything else is read as YAML and written as YAML. A YAML document that was not
+ * changed is written back byte for byte from its own source (comments, layout, line ends);
+ * a changed one is written in YAML 1.1 style, which quotes strings such as "yes", "on" or
+ * "NO" that Kubernetes' YAML 1.1 decoder would otherwise read as booleans.
  */
 
 export type Format = 'json' | 'yaml';
 
 export interface InputDocument {
   value: unknown;
-  /** The document as it was written, for passing it through untouched. */
+  /** The document as it was written, its `---` line and comments included. */
   source: string;
+  /** Whether the source starts with a `---` marker (every document after the first does). */
+  marker: boolean;
 }
 
 export interface ParsedInput {
@@ -23,6 +27,13 @@ export interface ParsedInput {
 
 export type ParseResult = { ok: true; input: ParsedInput } | { ok: false; index: number; message: string };
 
+export interface OutputDocument {
+  value: unknown;
+  /** Present for a document passed through unchanged. */
+  source?: string;
+  marker: boolean;
+}
+
 export function parseDocuments(text: string): ParseResult {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -31,31 +42,41 @@ export function parseDocuments(text: string): ParseResult {
       const values = Array.isArray(value) ? value : [value];
       return {
         ok: true,
-        input: { format: 'json', jsonArray: Array.isArray(value), documents: values.map((v) => ({ value: v, source: JSON.stringify(v, null, 2) })) },
+        input: { format: 'json', jsonArray: Array.isArray(value), documents: values.map((v) => ({ value: v, source: '', marker: false })) },
       };
     } catch {
       // Not JSON after all (YAML flow style also starts with `{`): read it as YAML below.
     }
   }
-  const documents: InputDocument[] = [];
-  const parsed = parseAllDocuments(text, { prettyErrors: true });
+  const parsed = parseAllDocuments(text);
   const list = Array.isArray(parsed) ? parsed : [];
+  const documents: InputDocument[] = [];
   for (const [index, doc] of list.entries()) {
     const error = doc.errors[0];
     if (error) return { ok: false, index, message: error.message.split('\n')[0] ?? error.message };
-    if (doc.contents === null && doc.commentBefore == null && doc.comment == null) continue;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    // The separator is written between documents by formatDocuments, not by each document.
-    doc.directives.docStart = null;
-    documents.push({ value, source: doc.toString() });
+    const start = index === 0 ? 0 : (doc.range?.[0] ?? 0);
+    const next = list[index + 1];
+    const end = next ? next.range[0] : text.length;
+    const source = text.slice(start, end);
+    documents.push({ value: doc.toJS({ maxAliasCount: 100 }), source, marker: /^(?:\s*#[^\n]*\n)*---/.test(source) });
   }
   return { ok: true, input: { format: 'yaml', jsonArray: false, documents } };
 }
 
-export function formatDocuments(format: Format, jsonArray: boolean, outputs: Array<{ value: unknown; source?: string }>): string {
+export function formatDocuments(format: Format, jsonArray: boolean, outputs: OutputDocument[]): string {
   if (format === 'json') {
     const values = outputs.map((o) => o.value);
     return `${JSON.stringify(jsonArray ? values : values[0] ?? null, null, 2)}\n`;
   }
-  return outputs.map((o) => o.source ?? stringify(o.value, { lineWidth: 0 })).map((s) => (s.endsWith('\n') ? s : `${s}\n`)).join('---\n');
+  let text = '';
+  for (const [index, output] of outputs.entries()) {
+    if (text.length > 0 && !text.endsWith('\n')) text += '\n';
+    if (output.source !== undefined) {
+      text += output.source;
+      continue;
+    }
+    if (output.marker || index > 0) text += '---\n';
+    text += stringify(output.value, { version: '1.1', lineWidth: 0 });
+  }
+  return text;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { settingsFromEnv, SettingsError } from '../shell/settings.ts';
-import { formatDocuments, parseDocuments } from './documents.ts';
+import { formatDocuments, parseDocuments, type OutputDocument } from './documents.ts';
 import { injectDocument } from './inject-object.ts';
 
 /**
@@ -28,7 +28,8 @@ Other settings come from the same environment variables as the webhook (README).
 Exit status: 0 done, 1 a document could not be processed, 2 bad usage or unreadable input.`;
 
 export interface CliIo {
-  readFile(path: string): string;
+  /** Reads a file, or standard input when given file descriptor 0. */
+  readFile(path: string | 0): string;
   stdout(text: string): void;
   stderr(text: string): void;
 }
@@ -84,7 +85,8 @@ export function runCli(argv: string[], env: Record<string, string | undefined>, 
   const name = file === '-' ? '<stdin>' : file;
   let text: string;
   try {
-    text = io.readFile(file === '-' ? '/dev/stdin' : file);
+    // File descriptor 0, not /dev/stdin: opening /dev/stdin fails (ENXIO) when it is a socket.
+    text = io.readFile(file === '-' ? 0 : file);
   } catch (error) {
     io.stderr(`sidecar-injector inject: ${name}: cannot read: ${(error as Error).message}\n`);
     return 2;
@@ -95,7 +97,7 @@ export function runCli(argv: string[], env: Record<string, string | undefined>, 
     return 1;
   }
   const { input } = parsedInput;
-  const outputs: Array<{ value: unknown; source?: string }> = [];
+  const outputs: OutputDocument[] = [];
   let failed = false;
   for (const [index, doc] of input.documents.entries()) {
     const outcome = injectDocument(doc.value, config);
@@ -105,7 +107,7 @@ export function runCli(argv: string[], env: Record<string, string | undefined>, 
       continue;
     }
     for (const note of outcome.notes) io.stderr(`sidecar-injector inject: ${name}: document ${index + 1}${describeDoc(doc.value)}: ${note}\n`);
-    outputs.push(outcome.status === 'changed' ? { value: outcome.value } : { value: doc.value, source: doc.source });
+    outputs.push(outcome.status === 'changed' ? { value: outcome.value, marker: doc.marker } : { value: doc.value, source: doc.source, marker: doc.marker });
   }
   if (failed) return 1;
   io.stdout(formatDocuments(input.format, input.jsonArray, outputs));

@@ -4,6 +4,7 @@ import {
   MIRROR_POD_ANNOTATION,
   STATUS_INJECTED,
   type InjectorConfig,
+  type InjectorSettings,
 } from './injector-config.ts';
 import { pointer } from './json-pointer.ts';
 import { annotation, annotationsOf, containerList, findByName, isPlainObject, malformation, type Placement } from './pod-view.ts';
@@ -43,22 +44,16 @@ export interface Decision {
 const OPT_OUT_VALUES = new Set(['false', 'no', 'off', 'n', '0', 'disabled']);
 
 /**
- * Requests the injector lets through without looking at the configuration: not a pod
- * CREATE or UPDATE. The shell uses it to answer these without waiting for SSM.
+ * Every outcome that does not depend on the sidecar release: skips, and UPDATEs that will not
+ * be patched. The shell answers these without waiting for SSM, so a pod can still be updated
+ * and deleted (finalizer removal) while SSM has never answered.
  */
-export function triage(request: AdmissionRequest): Decision | undefined {
+export function triage(request: AdmissionRequest, config: InjectorSettings): Decision | undefined {
   if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return skip('operation');
   if (!isPodRequest(request)) return skip('not-a-pod');
   if (request.subResource) return skip('subresource');
-  return undefined;
-}
-
-export function decide(request: AdmissionRequest, config: InjectorConfig): Decision {
-  const early = triage(request);
-  if (early) return early;
-  const object = request.object;
-  if (!isPlainObject(object)) return skip('malformed-pod', ['sidecar not injected: the request carries no pod object']);
-  const pod = object as Pod;
+  const pod = request.object;
+  if (!isPlainObject(pod)) return skip('malformed-pod', ['sidecar not injected: the request carries no pod object']);
   const keys = annotationKeys(config.annotationPrefix);
 
   if (isPlainObject(pod.metadata) && pod.metadata.deletionTimestamp) return skip('being-deleted');
@@ -71,6 +66,22 @@ export function decide(request: AdmissionRequest, config: InjectorConfig): Decis
   const problem = malformation(pod);
   if (problem) return skip('malformed-pod', [`${config.sidecar.name} not injected: ${problem}`]);
 
+  if (request.operation === 'UPDATE') {
+    // The API server refuses added containers on UPDATE, and only `image` may change.
+    if (findByName(pod, config.sidecar.name).length === 0) {
+      return skip('update-cannot-inject', [
+        `${config.sidecar.name} not injected: containers cannot be added to an existing pod; recreate the pod to get the sidecar`,
+      ]);
+    }
+    if (!config.upgradeOnUpdate) return { action: 'unchanged', reason: 'upgrade on update disabled', patch: [], warnings: [] };
+  }
+  return undefined;
+}
+
+export function decide(request: AdmissionRequest, config: InjectorConfig): Decision {
+  const early = triage(request, config);
+  if (early) return early;
+  const pod = request.object as Pod;
   return request.operation === 'CREATE' ? onCreate(pod, config) : onUpdate(pod, config);
 }
 
@@ -96,17 +107,11 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
 }
 
 /**
- * On UPDATE the API server refuses added or removed containers, and among container fields
- * only `image` may change. So at most: the sidecar's image and our annotations.
+ * An UPDATE of a pod that has the sidecar, with upgrade on update on (triage has answered
+ * every other UPDATE): at most the sidecar's image and our annotations.
  */
 function onUpdate(pod: Pod, config: InjectorConfig): Decision {
-  const [sidecar] = findByName(pod, config.sidecar.name);
-  if (!sidecar) {
-    return skip('update-cannot-inject', [
-      `${config.sidecar.name} not injected: containers cannot be added to an existing pod; recreate the pod to get the sidecar`,
-    ]);
-  }
-  if (!config.upgradeOnUpdate) return { action: 'unchanged', reason: 'upgrade on update disabled', patch: [], warnings: [] };
+  const sidecar = findByName(pod, config.sidecar.name)[0] as Placement;
   const patch: PatchOperation[] = [];
   const imageChanges = sidecar.container.image !== config.release.image;
   if (imageChanges) {

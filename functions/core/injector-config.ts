@@ -35,6 +35,9 @@ export interface InjectorConfig {
   skipMirrorPods: boolean;
 }
 
+/** The configuration without the release: what is known before SSM answers. */
+export type InjectorSettings = Omit<InjectorConfig, 'release'>;
+
 export interface AnnotationKeys {
   status: string;
   version: string;

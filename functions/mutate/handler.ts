@@ -21,6 +21,8 @@ async function mutate(event: ProxyEvent): Promise<APIGatewayProxyResult> {
 }
 
 export const handler = middy<ProxyEvent, APIGatewayProxyResult>()
-  .use(injectLambdaContext(runtime.telemetry.logger, { resetKeys: true }))
+  // logEvent pinned off: the event holds the pod, whose env values can be secrets, and
+  // Powertools would otherwise log it whenever POWERTOOLS_LOGGER_LOG_EVENT=true.
+  .use(injectLambdaContext(runtime.telemetry.logger, { resetKeys: true, logEvent: false }))
   .use(logMetrics(runtime.telemetry.metrics))
   .handler(mutate);

@@ -64,7 +64,7 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     if ('error' in read) throw new HttpError(400, `not an admission.k8s.io/v1 AdmissionReview: ${read.error}`);
     const admission = read.request;
 
-    let decision: Decision | undefined = triage(admission);
+    let decision: Decision | undefined = triage(admission, settings.injector);
     let releaseStale = false;
     if (!decision) {
       const current = await releaseSource.current();

@@ -1,4 +1,4 @@
-import type { InjectorConfig, SidecarRelease } from '../core/injector-config.ts';
+import type { InjectorSettings, SidecarRelease } from '../core/injector-config.ts';
 import { resolveSidecarImage } from '../core/image-reference.ts';
 import { isDns1123Label, isDns1123Subdomain, isPortName } from '../core/kubernetes-names.ts';
 import { isPlainObject } from '../core/pod-view.ts';
@@ -10,7 +10,7 @@ import type { JsonObject } from '../core/types.ts';
  * optional; a bad value stops the start with a message naming the variable, never a pod.
  */
 
-export type StaticSettings = Omit<InjectorConfig, 'release'>;
+export type StaticSettings = InjectorSettings;
 
 export type ReleaseSettings =
   | { source: 'environment'; release: SidecarRelease }

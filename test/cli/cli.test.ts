@@ -342,11 +342,11 @@ describe('inject errors', () => {
   });
 });
 
-describe('known gaps (reported; it.fails until functions/cli is fixed)', () => {
+describe('YAML as Kubernetes reads it', () => {
   // Kubernetes reads manifests with a YAML 1.1 decoder (sigs.k8s.io/yaml over go-yaml v2), where
   // plain yes/no/on/off/y/n are booleans. The CLI writes changed documents as YAML 1.2 and drops
   // the quotes these strings need, so `kubectl apply` of its output fails (a label must be a string).
-  it.fails('keeps strings that YAML 1.1 reads as booleans quoted in a changed document', () => {
+  it('keeps strings that YAML 1.1 reads as booleans quoted in a changed document', () => {
     const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    enabled: "yes"\n    tier: "on"\n    country: "NO"\nspec:\n  containers:\n    - name: app\n      image: nginx\n      env:\n        - name: FEATURE\n          value: "off"\n`;
     const { code, out } = inject(pod);
     expect(code).toBe(0);
@@ -358,7 +358,7 @@ describe('known gaps (reported; it.fails until functions/cli is fixed)', () => {
   // Unchanged documents are re-serialised by the yaml library, not copied from the input: a
   // sequence at its key's indentation (the style `kubectl get -o yaml` writes), spacing before a
   // comment, CRLF line ends and long plain scalars (folded at 80 columns) all come out changed.
-  it.fails('passes an unchanged document through byte for byte whatever its formatting', () => {
+  it('passes an unchanged document through byte for byte whatever its formatting', () => {
     const configMap = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a   # aligned comment\n  finalizers:\n  - example.com/keep\ndata:\n  k: ${'word '.repeat(30).trim()}\n`;
     expect(inject(configMap).out).toBe(configMap);
   });
@@ -408,7 +408,7 @@ describe('the real bin (functions/cli/bin.mjs)', () => {
   // `-f -` opens /dev/stdin by path. When standard input is a socket rather than a pipe or a
   // file (a child spawned by Node with stdio 'pipe', an ssh session without a tty, ...), Linux
   // refuses that open with ENXIO and the command exits 2. Reading fd 0 works in every case.
-  it.fails('reads standard input when it is a socket (spawned from Node with stdio pipe)', async () => {
+  it('reads standard input when it is a socket (spawned from Node with stdio pipe)', async () => {
     const proc = startChild(['functions/cli/bin.mjs', 'inject', '-f', '-'], cleanEnv(), WORKLOADS.Pod!.doc);
     const { code } = await proc.exited;
     expect(proc.stderr()).toBe('');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, sidecarContainer } from '../../functions/core/decide.ts';
+import { decide, sidecarContainer, triage } from '../../functions/core/decide.ts';
 import { applyPatch, containersNamed, decideAndApply, podRequest, testConfig } from '../support/injector.ts';
 
 const config = testConfig();
@@ -313,5 +313,24 @@ describe('skips', () => {
     const decision = decide(podRequest(pod), config);
     const out = applyPatch(pod, decision.patch);
     expect(out.metadata.annotations[STATUS]).toBe('injected');
+  });
+});
+
+describe('triage: what is answered without the release', () => {
+  const { release: _release, ...settings } = testConfig({ upgradeOnUpdate: false });
+
+  it('answers skips and non-upgrading UPDATEs', () => {
+    const deleting = appPod({ metadata: { deletionTimestamp: '2026-11-23T10:00:00Z' } });
+    expect(triage(podRequest(deleting, 'UPDATE'), settings)?.reason).toBe('being-deleted');
+    expect(triage(podRequest(appPod(), 'UPDATE'), settings)?.reason).toBe('update-cannot-inject');
+    const injected = decideAndApply(appPod(), config).pod;
+    expect(triage(podRequest(injected, 'UPDATE'), settings)).toMatchObject({ action: 'unchanged', patch: [] });
+    expect(triage(podRequest(appPod(), 'DELETE'), settings)?.reason).toBe('operation');
+  });
+
+  it('leaves CREATEs and upgrading UPDATEs of injected pods to the full decision', () => {
+    expect(triage(podRequest(appPod()), settings)).toBeUndefined();
+    const injected = decideAndApply(appPod(), config).pod;
+    expect(triage(podRequest(injected, 'UPDATE'), { ...settings, upgradeOnUpdate: true })).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { CliIo } from '../../functions/cli/main.ts';
 
-/** An in-memory CliIo: files from a map (`/dev/stdin` for `-f -`), output collected. */
+/** An in-memory CliIo: files from a map (key `/dev/stdin` for `-f -`, read as fd 0), output collected. */
 export interface MemoryIo extends CliIo {
   out: string;
   err: string;
@@ -12,7 +12,8 @@ export function memoryIo(files: Record<string, string>): MemoryIo {
     out: '',
     err: '',
     reads: [],
-    readFile(path) {
+    readFile(file) {
+      const path = file === 0 ? '/dev/stdin' : file;
       io.reads.push(path);
       const text = files[path];
       if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
