@@ -38,18 +38,8 @@ if (!/^\d+$/.test(portText) || port > 65535) fail(`PORT="${portText}" must be a 
 const runtime = createRuntime();
 if (!runtime.settings) fail('the settings above were rejected; fix them and start again');
 
-let running;
-try {
-  const tls = readTls();
-  running = await startServer({ runtime, host, port, ...(tls ? { tls } : {}) });
-} catch (error) {
-  fail(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
-}
-const release = runtime.settings.release;
-runtime.telemetry.logger.info(`listening on ${running.url} (POST /mutate, GET /healthz)`, {
-  release: release.source === 'environment' ? release.release : { ssm: [release.versionParameter, release.imageParameter] },
-});
-
+// Signals are handled before the server listens, so a SIGTERM right after start is a clean stop.
+let running: Awaited<ReturnType<typeof startServer>> | undefined;
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -58,6 +48,19 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     runtime.telemetry.logger.info(`${signal}: finishing in-flight requests, then exiting`);
     // In-flight requests finish; a connection that will not close is cut after 10 s.
     setTimeout(() => process.exit(1), 10_000).unref();
+    if (!running) process.exit(0);
     running.close().then(() => process.exit(0));
   });
 }
+
+try {
+  const tls = readTls();
+  running = await startServer({ runtime, host, port, ...(tls ? { tls } : {}) });
+} catch (error) {
+  fail(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+}
+const release = runtime.settings.release;
+runtime.telemetry.logger.info(`listening on ${running!.url} (POST /mutate, GET /healthz)`, {
+  release: release.source === 'environment' ? release.release : { ssm: [release.versionParameter, release.imageParameter] },
+});
+

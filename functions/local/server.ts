@@ -70,11 +70,16 @@ async function route(req: IncomingMessage, res: ServerResponse, runtime: Runtime
   const path = new URL(req.url ?? '/', 'http://local').pathname;
   if (path === '/healthz') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'use GET /healthz', status: 405 });
+    if (!runtime.settings) return send(res, 503, { status: 'misconfigured', error: 'the settings were rejected; see the logs' });
     return send(res, 200, { status: 'ok' });
   }
   if (path !== '/mutate' && !path.startsWith('/mutate/')) return send(res, 404, { error: `no route for ${path}: POST /mutate`, status: 404 });
 
   const body = await readBody(req, cap);
+  if (body === 'aborted') {
+    runtime.telemetry.logger.warn('client went away before sending the whole body', { path });
+    return;
+  }
   if (body === undefined) {
     runtime.telemetry.failed({ status: 413, error: `body over the limit of ${cap} bytes`, durationMs: 0 });
     res.setHeader('connection', 'close');
@@ -86,14 +91,17 @@ async function route(req: IncomingMessage, res: ServerResponse, runtime: Runtime
   res.end(answer.body);
 }
 
-/** The whole body, or undefined as soon as it passes `cap` bytes (the rest is not read). */
-function readBody(req: IncomingMessage, cap: number): Promise<Buffer | undefined> {
+/**
+ * The whole body; undefined as soon as it passes `cap` bytes (the rest is not read);
+ * 'aborted' when the client goes away before the end.
+ */
+function readBody(req: IncomingMessage, cap: number): Promise<Buffer | undefined | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > cap) {
     req.resume();
     return Promise.resolve(undefined);
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -107,7 +115,10 @@ function readBody(req: IncomingMessage, cap: number): Promise<Buffer | undefined
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('error', () => resolve('aborted'));
+    req.on('close', () => {
+      if (!req.complete) resolve('aborted');
+    });
   });
 }
 

@@ -34,6 +34,11 @@ export interface ReviewServiceDeps {
   now?: () => number;
 }
 
+const PUBLIC_MESSAGES: Record<number, string> = {
+  500: 'internal error while reviewing the request; see the webhook logs',
+  503: 'the sidecar release has not been loaded from SSM yet; see the webhook logs',
+};
+
 class HttpError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
@@ -58,7 +63,9 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     try {
       parsed = JSON.parse(request.body.toString('utf8'));
     } catch (error) {
-      throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
+      // Only the position: the parser's message quotes part of the body, which may hold secrets.
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      throw new HttpError(400, `body is not valid JSON${position ? ` (error at position ${position})` : ''}`);
     }
     const read = readAdmissionReview(parsed);
     if ('error' in read) throw new HttpError(400, `not an admission.k8s.io/v1 AdmissionReview: ${read.error}`);
@@ -85,7 +92,9 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
         const status = error instanceof HttpError ? error.status : error instanceof ReleaseUnavailableError ? 503 : 500;
         const message = error instanceof Error ? error.message : String(error);
         telemetry.failed({ status, error: message, durationMs: now() - started });
-        const shown = status === 500 ? 'internal error while reviewing the request; see the webhook logs' : message;
+        // The caller sees our own validation messages; SSM and internal errors (which can name
+        // roles, accounts and parameters) stay in the logs.
+        const shown = error instanceof HttpError ? message : PUBLIC_MESSAGES[status] ?? PUBLIC_MESSAGES[500];
         return { statusCode: status, body: JSON.stringify({ error: shown, status }) };
       }
     },

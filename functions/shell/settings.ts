@@ -55,6 +55,7 @@ export const DEFAULTS = {
 /** Container fields the injector sets from dedicated variables, so SIDECAR_CONTAINER_JSON may not. */
 const RESERVED_FIELDS = ['name', 'image', 'ports', 'resources', 'restartPolicy'];
 const SSM_NAME = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
+const SSM_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[a-zA-Z0-9_.\-/]{1,2048}$/;
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
 
@@ -150,7 +151,10 @@ function releaseSettings(
     problems.push('SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER go together: set both, or neither to take SIDECAR_VERSION and SIDECAR_IMAGE');
   }
   for (const [variable, value] of [['SSM_VERSION_PARAMETER', versionParameter], ['SSM_IMAGE_PARAMETER', imageParameter]] as const) {
-    if (value && !SSM_NAME.test(value)) problems.push(`${variable}="${value}" is not an SSM parameter name`);
+    if (value && !SSM_NAME.test(value) && !SSM_ARN.test(value)) problems.push(`${variable}="${value}" is not an SSM parameter name or ARN`);
+  }
+  if (versionParameter && versionParameter === imageParameter) {
+    problems.push('SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER name the same parameter: the version and the image need one each');
   }
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
   if (!region) problems.push('SSM parameters are configured but AWS_REGION is not set');

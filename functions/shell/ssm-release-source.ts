@@ -39,7 +39,15 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
   const { client, versionParameter, imageParameter, ttlMs } = options;
   const retryMs = options.retryMs ?? Math.min(ttlMs, 5_000);
   const now = options.now ?? Date.now;
-  const onRefresh = options.onRefresh ?? (() => {});
+  const listener = options.onRefresh;
+  // A failing listener (logging, metrics) must never turn a good refresh into a failure.
+  const onRefresh = (event: RefreshEvent): void => {
+    try {
+      listener?.(event);
+    } catch {
+      // Nothing to do: the listener is the only place we could have reported it.
+    }
+  };
 
   let good: { release: SidecarRelease; fetchedAt: number } | undefined;
   let lastError = 'no attempt yet';

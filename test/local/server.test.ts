@@ -46,6 +46,21 @@ function expectJsonError(answer: HttpAnswer, status: number): void {
   expect(answer.json()).toEqual({ error: expect.any(String), status });
 }
 
+describe('startServer with rejected settings', () => {
+  it('reports itself unhealthy and answers reviews with a 500 naming the problem', async () => {
+    const server = await serve({ SIDECAR_PORT: 'eighty' });
+    try {
+      const health = await send(`${server.url}/healthz`);
+      expect(health.status).toBe(503);
+      const review = await send(`${server.url}/mutate`, { method: 'POST', body: JSON.stringify(sampleReview()) });
+      expect(review.status).toBe(500);
+      expect(review.body).toContain('SIDECAR_PORT');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('startServer over HTTP', () => {
   let server: RunningServer;
   beforeAll(async () => {

@@ -156,6 +156,14 @@ describe('handler with the default (environment) release', () => {
         expect(json.error.length).toBeGreaterThan(10);
       });
 
+      it('does not echo a malformed body back: the parser quotes it, and it may hold secrets', async () => {
+        output.clear();
+        const { status, json } = await call(handler, make, { body: '{"env": [{"value": hunter2-secret}]}' });
+        expect(status).toBe(400);
+        expect(json.error).toMatch(/^body is not valid JSON( \(error at position \d+\))?$/);
+        expect(output.text()).not.toContain('hunter2');
+      });
+
       it('answers 400 for an admission.k8s.io/v1beta1 review, saying to register v1', async () => {
         const review = sampleReview();
         review.apiVersion = 'admission.k8s.io/v1beta1';
@@ -381,9 +389,12 @@ describe('handler with the release in SSM', () => {
     output.clear();
     const { status, json } = await call(handler, httpApiEvent, { body: JSON.stringify(sampleReview()) });
     expect(status).toBe(503);
-    expect(json).toEqual({ error: expect.stringContaining('sidecar release not loaded from SSM'), status: 503 });
-    expect(json.error).toContain('/sidecar/version');
+    // The caller learns that the release is missing; the SSM details (parameter names, and in
+    // real life role ARNs and account ids) stay in the logs.
+    expect(json).toEqual({ error: 'the sidecar release has not been loaded from SSM yet; see the webhook logs', status: 503 });
     const text = output.text();
+    expect(text).toContain('sidecar release not loaded from SSM');
+    expect(text).toContain('/sidecar/version');
     expect(text).toContain('SSM refresh failed and no release was ever loaded');
     expect(text).toContain('request failed with 503');
   });

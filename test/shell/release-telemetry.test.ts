@@ -101,8 +101,9 @@ describe('release from SSM through the review service', () => {
     const { clock, review } = wired();
     const failed = await review('unloaded');
     expect(failed.status).toBe(503);
-    expect(failed.json.error).toContain('sidecar release not loaded from SSM (/v, /i)');
+    expect(failed.json.error).toBe('the sidecar release has not been loaded from SSM yet; see the webhook logs');
     const errors = output.records().filter((r) => r.level === 'ERROR').map((r) => String(r.message));
+    expect(errors.join('\n')).toContain('sidecar release not loaded from SSM (/v, /i)');
     expect(errors).toEqual(expect.arrayContaining([expect.stringContaining('no release was ever loaded'), expect.stringContaining('request failed with 503')]));
     expect(metricNames()).toEqual(expect.arrayContaining(['ConfigRefreshFailures', 'Errors']));
 

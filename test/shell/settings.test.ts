@@ -225,6 +225,16 @@ describe('SSM parameters', () => {
     expect(settingsFromEnv({ ...pair, AWS_REGION: 'eu-west-3', AWS_DEFAULT_REGION: 'us-east-2' }).release).toMatchObject({ region: 'eu-west-3' });
   });
 
+  it('accepts parameter ARNs, which GetParameters takes as names', () => {
+    const arn = 'arn:aws:ssm:eu-west-1:123456789012:parameter/sidecar/version';
+    expect(settingsFromEnv({ ...pair, SSM_VERSION_PARAMETER: arn, AWS_REGION: 'eu-west-1' }).release).toMatchObject({ versionParameter: arn });
+  });
+
+  it('rejects the same parameter for version and image', () => {
+    const problems = expectRejected({ SSM_VERSION_PARAMETER: '/p', SSM_IMAGE_PARAMETER: '/p', AWS_REGION: 'eu-west-1' }, 'SSM_IMAGE_PARAMETER');
+    expect(problems.join()).toContain('same parameter');
+  });
+
   it('requires a region when SSM is configured', () => {
     expectRejected(pair, 'AWS_REGION');
     expectRejected({ ...pair, AWS_REGION: '  ' }, 'AWS_REGION');

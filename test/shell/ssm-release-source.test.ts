@@ -68,6 +68,15 @@ describe('ssmReleaseSource with the real SSM client', () => {
     expect(events).toEqual([{ ok: true, release: GOOD, changed: true }]);
   });
 
+  it('keeps serving when the refresh listener throws (logging must never break admission)', async () => {
+    const { release } = source({
+      onRefresh: () => {
+        throw new Error('listener broke');
+      },
+    });
+    await expect(release.current()).resolves.toEqual({ release: GOOD, stale: false });
+  });
+
   it('passes WithDecryption when asked', async () => {
     const { release } = source({ withDecryption: true });
     await release.current();
