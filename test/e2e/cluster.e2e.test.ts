@@ -2,7 +2,20 @@
 // SSM client through AWS_ENDPOINT_URL_SSM, cfn-lint runs. The webhook scenarios build on this.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStatus, cfnLintPath, requireParts, startCluster, startMoto, stopAll, type Cluster, type Moto } from './harness/index.ts';
+import {
+  apiStatus,
+  cfnLintPath,
+  httpGet,
+  requireParts,
+  startAdmissionServer,
+  startCluster,
+  startMoto,
+  startWebhookServer,
+  stopAll,
+  waitFor,
+  type Cluster,
+  type Moto,
+} from './harness/index.ts';
 
 const gate = requireParts(['kube-apiserver', 'etcd', 'moto', 'cfn-lint', 'openssl']);
 
@@ -59,9 +72,74 @@ describe.skipIf(gate.skip)(`end-to-end harness${gate.skip ? ` (skipped: ${gate.r
       expect(status).toBe(404);
     });
 
-    it('serves the admissionregistration API used to register webhooks', async () => {
-      const list = await cluster.admission.listMutatingWebhookConfiguration();
-      expect(Array.isArray(list.items)).toBe(true);
+    it('calls an HTTPS webhook on 127.0.0.1 trusted through caBundle, and applies its patch', async () => {
+      // The cluster's CA signed the webhook's certificate (IP SAN 127.0.0.1).
+      const probe = await startAdmissionServer({
+        cert: cluster.certs.webhook,
+        handle: () => ({ patch: [{ op: 'add', path: '/metadata/labels/probed', value: 'yes' }] }),
+      });
+      const ns = await cluster.createNamespace('harness-webhook', { 'e2e-probe': 'on' });
+      const name = 'harness-probe.e2e.test';
+      await cluster.admission.createMutatingWebhookConfiguration({
+        body: {
+          metadata: { name },
+          webhooks: [
+            {
+              name,
+              clientConfig: { url: `${probe.url}/probe`, caBundle: cluster.certs.caBundle },
+              rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+              namespaceSelector: { matchLabels: { 'e2e-probe': 'on' } },
+              sideEffects: 'None',
+              admissionReviewVersions: ['v1'],
+              failurePolicy: 'Fail',
+              timeoutSeconds: 5,
+            },
+          ],
+        },
+      });
+      try {
+        const pod = {
+          metadata: { name: 'probed', labels: { app: 'probed' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+        };
+        // The API server picks up a new configuration asynchronously: dry-run until it acts.
+        await waitFor(async () => (await cluster.dryRunPod(ns, pod)).metadata?.labels?.probed === 'yes', {
+          what: 'webhook configuration in effect',
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        });
+        const created = await cluster.core.createNamespacedPod({ namespace: ns, body: pod });
+        expect(created.metadata?.labels).toEqual({ app: 'probed', probed: 'yes' });
+        const stored = probe.received.filter((r) => !r.request.dryRun);
+        expect(stored).toHaveLength(1);
+        expect(stored[0]?.path).toBe('/probe');
+        // The API server adds the webhook's timeout as a query string to the registered URL.
+        expect(stored[0]?.rawUrl).toBe('/probe?timeout=5s');
+        expect(stored[0]?.request.operation).toBe('CREATE');
+        expect(stored[0]?.request.namespace).toBe(ns);
+      } finally {
+        await cluster.admission.deleteMutatingWebhookConfiguration({ name });
+        await probe.close();
+      }
+    });
+  });
+
+  describe('local webhook server (functions/local)', () => {
+    it('starts over TLS on 127.0.0.1 with a certificate from makeCerts and answers /healthz', async () => {
+      const { makeCerts, runsDir } = await import('./harness/index.ts');
+      const { join } = await import('node:path');
+      const { rmSync } = await import('node:fs');
+      const dir = join(runsDir, `webhook-pki-${process.pid}`);
+      try {
+        const certs = makeCerts(dir);
+        const server = await startWebhookServer({ cert: certs.webhook, caPem: certs.ca.certPem });
+        const res = await httpGet(`${server.url}/healthz`, { ca: certs.ca.certPem });
+        expect(res.status).toBe(200);
+        await server.stop();
+        expect(server.proc.exit).toBeDefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -10,8 +10,9 @@
 // Authentication: a static token file with one admin user in system:masters; authorization RBAC
 // (system:masters is allowed everything). Admission: the defaults plus MutatingAdmissionWebhook,
 // ValidatingAdmissionWebhook and ServiceAccount named explicitly.
+import type { V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCerts, type TestCerts } from './certs.ts';
 import { httpGet } from './http.ts';
@@ -41,6 +42,12 @@ export interface Cluster extends KubeClients {
   apiserver: ManagedProcess;
   /** Creates a namespace and its `default` ServiceAccount; returns the name. */
   createNamespace(name: string, labels?: Record<string, string>): Promise<string>;
+  /**
+   * Creates `pod` with dryRun=All: full admission (webhooks with sideEffects None are called),
+   * nothing stored. Returns the pod as admitted. A newly registered webhook configuration takes
+   * the API server a moment to pick up; poll this (waitFor) until the webhook is seen to act.
+   */
+  dryRunPod(namespace: string, pod: V1Pod): Promise<V1Pod>;
   /** Stops kube-apiserver, then etcd, and removes `dir` (set E2E_KEEP_RUNS=1 to keep it). */
   stop(): Promise<void>;
 }
@@ -153,9 +160,29 @@ async function startApiServer(
   });
 }
 
+/** Removes the scratch folders of earlier runs whose test process is gone (killed hard). */
+function pruneStaleRuns(): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(runsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^cluster-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(runsDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Starts etcd and kube-apiserver on loopback and returns clients for them. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  const dir = ensureDir(join(runsDir, `cluster-${Date.now()}-${randomBytes(3).toString('hex')}`));
+  pruneStaleRuns();
+  const dir = ensureDir(join(runsDir, `cluster-${process.pid}-${Date.now()}-${randomBytes(3).toString('hex')}`));
   const certs = makeCerts(join(dir, 'pki'));
   const token = randomBytes(24).toString('hex');
   const etcd = await startEtcd(dir);
@@ -206,5 +233,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     return name;
   };
 
-  return { ...clients, server, token, certs, dir, etcd: etcd.proc, apiserver, createNamespace, stop };
+  const dryRunPod = (namespace: string, pod: V1Pod): Promise<V1Pod> =>
+    clients.core.createNamespacedPod({ namespace, body: pod, dryRun: 'All' });
+
+  return { ...clients, server, token, certs, dir, etcd: etcd.proc, apiserver, createNamespace, dryRunPod, stop };
 }

@@ -10,6 +10,8 @@
 //   afterAll(stopAll);                         // every process, also when a test failed
 //
 // Each module has one purpose; see its header comment.
+export { startAdmissionServer } from './admission-server.ts';
+export type { AdmissionDecision, AdmissionRequest, AdmissionServer, AdmissionServerOptions } from './admission-server.ts';
 export { makeCA, makeCerts, makeServiceAccountKey, makeServingCert } from './certs.ts';
 export type { KeyPair, ServingCertOptions, TestCerts } from './certs.ts';
 export { startCluster } from './cluster.ts';
@@ -27,4 +29,6 @@ export { freePort, freePorts, LOOPBACK } from './ports.ts';
 export { childEnv, registerCleanup, runningProcesses, startProcess, stopAll } from './process.ts';
 export type { ManagedProcess, StartProcessOptions } from './process.ts';
 export { sleep, waitFor, withTimeout } from './wait.ts';
+export { startWebhookServer } from './webhook.ts';
+export type { WebhookServer, WebhookServerOptions } from './webhook.ts';
 export type { WaitOptions } from './wait.ts';

@@ -43,6 +43,8 @@ export interface ManagedProcess {
 }
 
 const running = new Set<ManagedProcess>();
+/** Set once this process got a terminating signal: nothing new may start after that. */
+let terminating: NodeJS.Signals | undefined;
 /** Things stopAll() must also undo (a cluster's scratch folder, moto's environment variables). */
 const cleanups: Array<() => Promise<void>> = [];
 const MAX_SECONDS = Number(process.env.E2E_PROCESS_MAX_SECONDS ?? 1800);
@@ -70,6 +72,7 @@ function tail(file: string, lines: number): string {
 
 /** Starts a process and waits (bounded) until `ready` says so; on failure it is stopped. */
 export async function startProcess(opts: StartProcessOptions): Promise<ManagedProcess> {
+  if (terminating) throw new Error(`${opts.name}: not started, this test process is ending (${terminating})`);
   ensureDir(logsDir);
   if (!existsSync(opts.command)) throw new Error(`${opts.name}: ${opts.command} does not exist (run npm run e2e:setup)`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -193,7 +196,17 @@ export function runningProcesses(): ManagedProcess[] {
   return [...running];
 }
 
-// Last resort when the test process exits without having called stopAll().
-process.once('exit', () => {
+// Last resort when the test process exits without having called stopAll(): on a normal exit,
+// and on a terminating signal (Node runs no 'exit' handler then), after which the signal is
+// raised again so the process still ends the way it was asked to.
+function killRunning(): void {
   for (const proc of running) if (!proc.exit) killGroup(proc.pid);
-});
+}
+process.once('exit', killRunning);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    terminating = signal;
+    killRunning();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
