@@ -6,7 +6,7 @@
 //   - is recorded in a registry that stopAll() empties (tests call it in afterAll, which also
 //     runs when a test failed), and that a process 'exit' hook kills as a last resort.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, logsDir } from './paths.ts';
 import { waitFor, withTimeout } from './wait.ts';
@@ -70,10 +70,29 @@ function tail(file: string, lines: number): string {
   return text.split('\n').slice(-lines - 1).join('\n');
 }
 
+/** Process logs older than two days are removed (setup-*.log belong to setup.sh and stay). */
+const LOG_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
+let logsPruned = false;
+function pruneOldLogs(): void {
+  if (logsPruned) return;
+  logsPruned = true;
+  const cutoff = Date.now() - LOG_MAX_AGE_MS;
+  for (const name of readdirSync(logsDir)) {
+    if (!name.endsWith('.log') || name.startsWith('setup-')) continue;
+    const file = join(logsDir, name);
+    try {
+      if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+}
+
 /** Starts a process and waits (bounded) until `ready` says so; on failure it is stopped. */
 export async function startProcess(opts: StartProcessOptions): Promise<ManagedProcess> {
   if (terminating) throw new Error(`${opts.name}: not started, this test process is ending (${terminating})`);
   ensureDir(logsDir);
+  pruneOldLogs();
   if (!existsSync(opts.command)) throw new Error(`${opts.name}: ${opts.command} does not exist (run npm run e2e:setup)`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logFile = join(logsDir, `${opts.name}-${stamp}.log`);

@@ -71,7 +71,7 @@ go_build() {
     echo "== $(date -u +%FT%TZ) building $pkg with $(go version)" &&
     cd "$dir" &&
     timeout "$limit" go mod tidy &&
-    timeout "$limit" go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg" &&
+    timeout "$limit" go build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$out.tmp" "$pkg" &&
     mv -f "$out.tmp" "$out" &&
     "$out" --version &&
     echo "== $(date -u +%FT%TZ) built $out"
@@ -115,7 +115,18 @@ build_go_part() { # name module-folder package binary timeout ldflags
   log "$name: built in $(( $(date +%s) - s ))s"
 }
 
-if command -v go >/dev/null 2>&1; then
+# The Go release the pinned modules declare (`go` line): an older local Go cannot build them,
+# and GOTOOLCHAIN=local forbids fetching a newer one.
+go_too_old() { # module-folder
+  local need have
+  need="$(sed -n 's/^go \([0-9]*\.[0-9]*\).*$/\1/p' "$1/go.mod")"
+  have="$(go env GOVERSION | sed -n 's/^go\([0-9]*\.[0-9]*\).*$/\1/p')"
+  [ -n "$need" ] && [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]
+}
+
+if command -v go >/dev/null 2>&1 && { go_too_old "$kube_mod" || go_too_old "$etcd_mod"; }; then
+  missing "$(go env GOVERSION) is older than the Go that kube-apiserver ${kube_version} / etcd ${etcd_version} need ($(sed -n 's/^go //p' "$kube_mod/go.mod"))"
+elif command -v go >/dev/null 2>&1; then
   [ -n "$kube_version" ] || { log "ERROR: cannot read the k8s.io/kubernetes pin from $kube_mod/go.mod"; exit 1; }
   [ -n "$etcd_version" ] || { log "ERROR: cannot read the etcd pin from $etcd_mod/go.mod"; exit 1; }
   # Stamp the release into the binary as Kubernetes' own build does (hack/lib/version.sh);
