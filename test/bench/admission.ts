@@ -6,7 +6,7 @@ import { createReviewService, type ReviewService } from '../../functions/shell/r
 import { settingsFromEnv } from '../../functions/shell/settings.ts';
 import { createTelemetry, type Telemetry } from '../../functions/shell/telemetry.ts';
 import { applyPatch, podRequest } from '../support/injector.ts';
-import { corpusPods, envHeavyPod, reviewBody, sizedPod, type BenchPod } from './pods.ts';
+import { corpusMissing, corpusPods, envHeavyPod, reviewBody, sizedPod, type BenchPod } from './pods.ts';
 import { median, p99 } from './stats.ts';
 
 /**
@@ -61,6 +61,9 @@ export interface AdmissionResults {
   /** Service ns/byte at ~1.5 MB divided by ns/byte at ~5 KB (same pod shape): at most 1 means linear or better. */
   linearity: { smallBytes: number; largeBytes: number; smallNsPerByte: number; largeNsPerByte: number; ratio: number };
   serviceFlags: { POWERTOOLS_LOG_LEVEL: string; POWERTOOLS_METRICS_DISABLED: string };
+  /** Whether the shared corpus was there; without it only the synthetic pods are measured. */
+  corpus: boolean;
+  corpusMissing?: string;
 }
 
 interface Prepared {
@@ -169,10 +172,15 @@ export async function runAdmission(options: { quick: boolean; log: (line: string
   const large = sizedPod('sized-1.5m', 1.5 * 1024 * 1024);
   const env = envHeavyPod();
   const synthetic = [small, medium, large, env];
-  const plan: Array<{ group: string; cases: Prepared[]; rounds: number }> = [
-    { group: 'corpus CREATE', cases: toCases('corpus CREATE', corpus), rounds: options.quick ? 30 : 150 },
-    { group: 'corpus re-review (injected, no-op)', cases: toCases('corpus re-review', corpus, (p) => injected(p, config)), rounds: options.quick ? 30 : 150 },
-  ];
+  const plan: Array<{ group: string; cases: Prepared[]; rounds: number }> = [];
+  if (corpus.length > 0) {
+    plan.push(
+      { group: 'corpus CREATE', cases: toCases('corpus CREATE', corpus), rounds: options.quick ? 30 : 150 },
+      { group: 'corpus re-review (injected, no-op)', cases: toCases('corpus re-review', corpus, (p) => injected(p, config)), rounds: options.quick ? 30 : 150 },
+    );
+  } else {
+    options.log(`  ${corpusMissing}: corpus rows skipped`);
+  }
   for (const pod of synthetic) {
     const bytes = reviewBody(pod.pod, 'x').length;
     const rounds = Math.max(options.quick ? 10 : 25, Math.min(options.quick ? 200 : 1000, Math.round((options.quick ? 4e6 : 4e7) / bytes)));
@@ -219,5 +227,7 @@ export async function runAdmission(options: { quick: boolean; log: (line: string
       ratio: l.serviceNsPerByte / s.serviceNsPerByte,
     },
     serviceFlags: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    corpus: corpus.length > 0,
+    ...(corpus.length > 0 ? {} : { corpusMissing }),
   };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusPods, reviewBody } from './pods.ts';
+import { corpusPods, reviewBody, sizedPod } from './pods.ts';
 import { BENCH_DIR, REPO_ROOT, cpuTimeMs, firstJsonLine, pinning, spawnTs, stop } from './processes.ts';
 import { median } from './stats.ts';
 
@@ -64,7 +64,9 @@ export interface ServerFigures {
 }
 
 export async function runLoad(options: { quick: boolean; log: (line: string) => void }): Promise<LoadResults> {
-  const pods = corpusPods().map((p) => ({ name: p.name, body: reviewBody(p.pod, 'load-uid') }));
+  // The corpus pod of median size; without the corpus, a synthetic pod of about that size.
+  const source = corpusPods();
+  const pods = (source.length > 0 ? source : [sizedPod('synthetic-5k', 5 * 1024)]).map((p) => ({ name: p.name, body: reviewBody(p.pod, 'load-uid') }));
   const sizes = pods.map((p) => p.body.length);
   const mid = median(sizes);
   const chosen = pods.reduce((best, p) => (Math.abs(p.body.length - mid) < Math.abs(best.body.length - mid) ? p : best));

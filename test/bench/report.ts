@@ -102,9 +102,13 @@ export function renderMarkdown(results: BenchResults): string {
       `Load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end; run took ${m.durationSeconds.toFixed(0)} s.`,
     '',
     'Reproduce: `npm run bench` (options: `-- --quick` for a short run, `-- --profile` to write CPU profiles of the cold start under `.cache/bench/profiles/`). ' +
-      'Absolute times drift on a shared machine; the ratios are against a floor measured in the same run.',
+      'Absolute times drift on a shared machine; the ratios are against a floor measured in the same run. ' +
+      'Method, and the causes of missed goals with the proposed fixes: [test/bench/README.md](../README.md).',
     '',
   );
+  if (admission && !admission.corpus) {
+    out.push(`**The shared corpus was not found** (${admission.corpusMissing}): the corpus rows are missing and the load test used a synthetic pod.`, '');
+  }
   out.push('## Goals', '');
   out.push(table(['Goal', 'Target', 'Measured', 'Met'], results.goals.map((g) => [g.goal, g.target, g.measured, g.met ? 'yes' : '**no**'])), '');
 
@@ -148,7 +152,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (load) {
     out.push('## 2. Local server under load', '');
     out.push(
-      `autocannon, loopback, ${load.connections} connections, ${load.amount} requests per round, body ${load.body.pod} as a CREATE (${formatBytes(load.body.bytes)}, the corpus median). ` +
+      `autocannon, loopback, ${load.connections} connections, ${load.amount} requests per round, body ${load.body.pod} as a CREATE (${formatBytes(load.body.bytes)}${load.body.pod.startsWith('synthetic') ? '' : ', the corpus median'}). ` +
         `Arrangement: ${load.arrangement}. Figures are medians over the rounds. ` +
         'The local server runs the same runtime as the Lambda (logger SILENT, metrics disabled); the bare server only reads the body, JSON.parses it and answers a fixed AdmissionReview. ' +
         'Server CPU per request is the server process\'s user + system time over the round (from /proc, read from outside), divided by the requests: unlike req/s it barely moves when other work shares the machine.',
