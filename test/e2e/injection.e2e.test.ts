@@ -1,0 +1,215 @@
+// The injector behind a real kube-apiserver: creation (issue 4, scenario 1), updates of injected
+// and of never-injected pods (scenario 3), and native sidecar mode (scenario 5). One cluster for
+// the file; the project's local server (functions/local) over HTTPS is the webhook, registered
+// with the stack's own renderer (infra/webhook-config/render.ts). Each scenario has its own
+// namespace and configuration (see support/injector.ts), so they do not see each other.
+import type { V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiStatus, requireParts, startCluster, startWebhookServer, stopAll, waitFor, type Cluster, type WebhookServer } from './harness/index.ts';
+import {
+  appPod,
+  INJECT_KEY,
+  registerInjector,
+  reviewsFor,
+  scenarioNamespace,
+  SIDECAR,
+  sidecarsOf,
+  STATUS_KEY,
+  updatePod,
+  VERSION_KEY,
+  waitUntilActive,
+} from './support/injector.ts';
+
+const gate = requireParts(['kube-apiserver', 'etcd', 'openssl']);
+
+const IMAGE = 'my-org/my-sidecar:1.2.1';
+
+describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skipped: ${gate.reason})` : ''}`, () => {
+  let cluster: Cluster;
+  /** Defaults, plus UPGRADE_ON_UPDATE so an UPDATE runs the whole decision (not only triage). */
+  let server: WebhookServer;
+  let native: WebhookServer;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    const tls = { cert: cluster.certs.webhook, caPem: cluster.certs.ca.certPem };
+    [server, native] = await Promise.all([
+      startWebhookServer({ ...tls, env: { UPGRADE_ON_UPDATE: 'true' } }),
+      startWebhookServer({ ...tls, env: { NATIVE_SIDECAR: 'true' } }),
+    ]);
+  });
+  afterAll(stopAll);
+
+  describe('CREATE (the stack\'s configuration: CREATE only, Fail, IfNeeded)', () => {
+    let ns: string;
+    beforeAll(async () => {
+      ns = await scenarioNamespace(cluster, 'create');
+      await registerInjector(cluster, { id: 'create', baseUrl: server.url });
+      await waitUntilActive(cluster, ns);
+    });
+
+    it('a labeled pod is created with exactly one sidecar and the two annotations', async () => {
+      const created = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('labeled') });
+      const stored = await cluster.core.readNamespacedPod({ name: 'labeled', namespace: ns });
+      for (const pod of [created, stored]) {
+        expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
+        expect(pod.spec?.initContainers ?? []).toEqual([]);
+        expect(pod.metadata?.annotations).toEqual({ [STATUS_KEY]: 'injected', [VERSION_KEY]: '1.2.1' });
+      }
+      const [sidecar] = sidecarsOf(stored);
+      expect(sidecar?.container.image).toBe(IMAGE);
+      expect(sidecar?.container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+      expect(sidecar?.container.resources).toEqual({ requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
+      expect(sidecar?.container.restartPolicy).toBeUndefined();
+      // The ServiceAccount admission plugin is reinvoked after webhooks and mounts the token
+      // into the container we added; that change reinvokes us (IfNeeded), and we must answer
+      // without a patch, or the pod would fail (no third round) or loop.
+      expect(sidecar?.container.volumeMounts?.some((m) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount')).toBe(true);
+      const [first, ...again] = reviewsFor(server, ns, 'labeled');
+      expect([first?.operation, first?.action]).toEqual(['CREATE', 'inject']);
+      for (const r of again) expect([r.operation, r.action, r.patchOperations]).toEqual(['CREATE', 'unchanged', 0]);
+    });
+
+    // ("~" is not allowed in annotation keys by the API server's validation, so only "/" is real.)
+    it('annotation keys with "/" survive (JSON Pointer escaping), other annotations stay', async () => {
+      const annotations = { 'example.com/owner': 'team-a', 'a.b/c-d_e': 'w' };
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('escaped', { annotations }) });
+      expect(pod.metadata?.annotations).toEqual({ ...annotations, [STATUS_KEY]: 'injected', [VERSION_KEY]: '1.2.1' });
+      expect(sidecarsOf(pod)).toHaveLength(1);
+    });
+
+    it('a pod with only generateName and an init container is injected once', async () => {
+      const body = appPod('x', { spec: { initContainers: [{ name: 'init', image: 'registry.example/init:1' }] } });
+      delete body.metadata!.name;
+      body.metadata!.generateName = 'gen-';
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body });
+      expect(pod.metadata?.name).toMatch(/^gen-/);
+      expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
+      expect(pod.spec?.initContainers?.map((c) => c.name)).toEqual(['init']);
+    });
+
+    it('a pod that already has the sidecar (by hand, older) is brought to spec, not given a second one', async () => {
+      const body = appPod('by-hand');
+      body.spec!.containers.push({ name: SIDECAR, image: 'my-org/my-sidecar:0.9.0', args: ['--keep-me'] });
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body });
+      const sidecars = sidecarsOf(pod);
+      expect(sidecars).toHaveLength(1);
+      expect(sidecars[0]?.container.image).toBe(IMAGE);
+      expect(sidecars[0]?.container.args).toEqual(['--keep-me']);
+      expect(reviewsFor(server, ns, 'by-hand').map((r) => r.action)).toEqual(['converge']);
+    });
+
+    it('an unlabeled pod is untouched (the objectSelector keeps it from the webhook)', async () => {
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('unlabeled', { inject: false }) });
+      expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
+      expect(pod.metadata?.annotations).toBeUndefined();
+      expect(reviewsFor(server, ns, 'unlabeled')).toEqual([]);
+    });
+
+    it('an opted-out pod is untouched, and the webhook says why in its log', async () => {
+      const pod = await cluster.core.createNamespacedPod({
+        namespace: ns,
+        body: appPod('opted-out', { annotations: { [INJECT_KEY]: 'false' } }),
+      });
+      expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
+      expect(pod.metadata?.annotations).toEqual({ [INJECT_KEY]: 'false' });
+      expect(reviewsFor(server, ns, 'opted-out').map((r) => [r.action, r.reason, r.patchOperations])).toEqual([['skip', 'opt-out', 0]]);
+    });
+  });
+
+  describe('UPDATE (upgradeOnUpdate registered: CREATE and UPDATE)', () => {
+    let ns: string;
+    beforeAll(async () => {
+      ns = await scenarioNamespace(cluster, 'update');
+      await registerInjector(cluster, { id: 'update', baseUrl: server.url, upgradeOnUpdate: true });
+      await waitUntilActive(cluster, ns);
+    });
+
+    it('label, annotation and app-image updates of an injected pod are accepted and get no patch', async () => {
+      const created = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('injected') });
+      const sidecarBefore = sidecarsOf(created)[0]?.container;
+      expect(sidecarBefore?.image).toBe(IMAGE);
+
+      const changes: Array<[string, (pod: V1Pod) => void]> = [
+        ['label', (pod) => void (pod.metadata!.labels!.tier = 'web')],
+        ['annotation', (pod) => void (pod.metadata!.annotations!['example.com/note'] = 'hello')],
+        ['app image', (pod) => void (pod.spec!.containers[0]!.image = 'registry.example/app:2.0')],
+      ];
+      for (const [what, change] of changes) {
+        const updated = await updatePod(cluster, ns, 'injected', change);
+        expect(sidecarsOf(updated), what).toHaveLength(1);
+        expect(sidecarsOf(updated)[0]?.container, what).toEqual(sidecarBefore);
+        expect(updated.metadata?.annotations?.[STATUS_KEY], what).toBe('injected');
+        expect(updated.metadata?.annotations?.[VERSION_KEY], what).toBe('1.2.1');
+      }
+      const stored = await cluster.core.readNamespacedPod({ name: 'injected', namespace: ns });
+      expect(stored.metadata?.labels?.tier).toBe('web');
+      expect(stored.metadata?.annotations?.['example.com/note']).toBe('hello');
+      expect(stored.spec?.containers[0]?.image).toBe('registry.example/app:2.0');
+
+      const updates = reviewsFor(server, ns, 'injected').filter((r) => r.operation === 'UPDATE');
+      expect(updates).toHaveLength(3);
+      for (const r of updates) expect([r.action, r.reason, r.patchOperations]).toEqual(['unchanged', 'sidecar at configured version', 0]);
+    });
+
+    it('a pod created while injection was off stays updatable and deletable (finalizer removal)', async () => {
+      const offNs = await scenarioNamespace(cluster, 'update-off');
+      const body = appPod('before-webhook');
+      body.metadata!.finalizers = ['e2e.example.com/hold'];
+      await cluster.core.createNamespacedPod({ namespace: offNs, body });
+
+      await registerInjector(cluster, { id: 'update-off', baseUrl: server.url, upgradeOnUpdate: true });
+      await waitUntilActive(cluster, offNs);
+
+      const relabeled = await updatePod(cluster, offNs, 'before-webhook', (pod) => void (pod.metadata!.labels!.tier = 'web'));
+      expect(relabeled.metadata?.labels?.tier).toBe('web');
+      expect(relabeled.spec?.containers.map((c) => c.name)).toEqual(['app']);
+
+      await cluster.core.deleteNamespacedPod({ name: 'before-webhook', namespace: offNs });
+      const terminating = await cluster.core.readNamespacedPod({ name: 'before-webhook', namespace: offNs });
+      expect(terminating.metadata?.deletionTimestamp).toBeDefined();
+      await updatePod(cluster, offNs, 'before-webhook', (pod) => void (pod.metadata!.finalizers = []));
+      await waitFor(
+        async () =>
+          cluster.core.readNamespacedPod({ name: 'before-webhook', namespace: offNs }).then(
+            () => false,
+            (err: unknown) => apiStatus(err) === 404,
+          ),
+        { what: 'pod gone after finalizer removal', timeoutMs: 30_000, intervalMs: 200 },
+      );
+
+      const reviews = reviewsFor(server, offNs, 'before-webhook').map((r) => [r.operation, r.action, r.reason, r.patchOperations]);
+      expect(reviews).toEqual([
+        ['UPDATE', 'skip', 'update-cannot-inject', 0],
+        ['UPDATE', 'skip', 'being-deleted', 0],
+      ]);
+    });
+  });
+
+  describe('native sidecar mode (NATIVE_SIDECAR=true)', () => {
+    let ns: string;
+    beforeAll(async () => {
+      ns = await scenarioNamespace(cluster, 'native');
+      await registerInjector(cluster, { id: 'native', baseUrl: native.url });
+      await waitUntilActive(cluster, ns);
+    });
+
+    it('the API server accepts the pod; the sidecar is the only init container, restartPolicy Always', async () => {
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('native-plain') });
+      expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
+      expect(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy, c.image])).toEqual([[SIDECAR, 'Always', IMAGE]]);
+      expect(pod.metadata?.annotations).toEqual({ [STATUS_KEY]: 'injected', [VERSION_KEY]: '1.2.1' });
+    });
+
+    it('with existing init containers the sidecar comes first', async () => {
+      const body = appPod('native-init', {
+        spec: { initContainers: [{ name: 'migrate', image: 'registry.example/migrate:1' }, { name: 'warm', image: 'registry.example/warm:1' }] },
+      });
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body });
+      expect(pod.spec?.initContainers?.map((c) => c.name)).toEqual([SIDECAR, 'migrate', 'warm']);
+      expect(pod.spec?.initContainers?.[0]?.restartPolicy).toBe('Always');
+      expect(pod.spec?.initContainers?.[1]?.restartPolicy).toBeUndefined();
+      expect(sidecarsOf(pod)).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,172 @@
+// Helpers the webhook scenarios share: registering the injector with the stack's own renderer,
+// waiting until the API server acts on a new configuration, reading pods' sidecars, reading the
+// webhook server's review log lines, and read-modify-write updates of pods.
+//
+// Isolation inside one cluster: every scenario gets its own namespace with a label
+// `e2e-scenario: <id>`, and its own MutatingWebhookConfiguration (its own name) whose
+// namespaceSelector matches only that label. Scenarios then never see each other's webhooks,
+// and a configuration left behind (e.g. pointing at a stopped server) harms no other test.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import {
+  renderWebhookConfiguration,
+  type MutatingWebhookConfiguration,
+  type WebhookConfigurationSettings,
+} from '../../../infra/webhook-config/render.ts';
+import { waitFor, type Cluster, type WebhookServer } from '../harness/index.ts';
+
+export const PREFIX = 'injector.my-company.com';
+export const STATUS_KEY = `${PREFIX}/status`;
+export const VERSION_KEY = `${PREFIX}/version`;
+export const INJECT_KEY = `${PREFIX}/inject`;
+export const SIDECAR = 'my-sidecar';
+/** The objectSelector the renderer uses by default. */
+export const INJECT_LABEL = { 'sidecar-injection': 'enabled' } as const;
+export const SCENARIO_LABEL = 'e2e-scenario';
+
+/** Every container named like our sidecar, in containers and initContainers. */
+export function sidecarsOf(pod: V1Pod): Array<{ list: 'containers' | 'initContainers'; index: number; container: V1Container }> {
+  const found: Array<{ list: 'containers' | 'initContainers'; index: number; container: V1Container }> = [];
+  for (const list of ['containers', 'initContainers'] as const) {
+    (pod.spec?.[list] ?? []).forEach((container, index) => {
+      if (container.name === SIDECAR) found.push({ list, index, container });
+    });
+  }
+  return found;
+}
+
+export const sidecarCount = (pod: V1Pod): number => sidecarsOf(pod).length;
+
+/** A small labeled app pod; `extra` is merged into metadata/spec. */
+export function appPod(
+  name: string,
+  opts: { labels?: Record<string, string>; annotations?: Record<string, string>; inject?: boolean; spec?: Partial<V1Pod['spec']> } = {},
+): V1Pod {
+  const labels = { app: name, ...(opts.inject === false ? {} : INJECT_LABEL), ...opts.labels };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
+    spec: { containers: [{ name: 'app', image: 'registry.example/app:1.0' }], ...opts.spec },
+  };
+}
+
+/** Namespace for one scenario, labeled so only that scenario's webhook configuration matches it. */
+export async function scenarioNamespace(cluster: Cluster, id: string): Promise<string> {
+  return cluster.createNamespace(id, { [SCENARIO_LABEL]: id });
+}
+
+export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url' | 'namespaceSelector' | 'name'> {
+  /** Scenario id: the namespace label value and part of the configuration name. */
+  id: string;
+  /** Base URL of the server (https://127.0.0.1:port); `/mutate` is appended. */
+  baseUrl: string;
+  /** metadata.name of the configuration; default `sidecar-injector-<id>`. Names sort the call order. */
+  name?: string;
+}
+
+/**
+ * Registers the injector exactly as the stack does: renderWebhookConfiguration with the local
+ * server's URL + /mutate and its caBundle. Only the namespaceSelector (this scenario's label)
+ * and the name are added for isolation; everything else is the renderer's defaults unless given.
+ */
+export async function registerInjector(cluster: Cluster, opts: RegisterOptions): Promise<MutatingWebhookConfiguration> {
+  const { id, baseUrl, name, ...settings } = opts;
+  const { manifest } = renderWebhookConfiguration({
+    ...settings,
+    url: `${baseUrl}/mutate`,
+    caBundle: settings.caBundle ?? cluster.certs.caBundle,
+    name: name ?? `sidecar-injector-${id}`,
+    namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } },
+  });
+  await cluster.admission.createMutatingWebhookConfiguration({ body: manifest as never });
+  return manifest;
+}
+
+/**
+ * The API server picks up a new configuration asynchronously: dry-run a probe pod until `check`
+ * says the webhook acted (a dry run stores nothing; webhooks with sideEffects None are called).
+ */
+export async function waitUntilActive(
+  cluster: Cluster,
+  namespace: string,
+  check: (pod: V1Pod) => boolean = (pod) => sidecarCount(pod) === 1,
+  probe: V1Pod = appPod('activation-probe'),
+): Promise<void> {
+  await waitFor(async () => check(await cluster.dryRunPod(namespace, probe)), {
+    what: `webhook configuration active in namespace ${namespace}`,
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+}
+
+/** One `review` log line of the webhook server (functions/shell/telemetry.ts). */
+export interface ReviewLog {
+  uid: string;
+  namespace: string;
+  pod: string;
+  operation: string;
+  action: string;
+  reason: string;
+  patchOperations: number;
+  warnings: number;
+  releaseStale: boolean;
+  dryRun: boolean;
+}
+
+/** Every JSON line the webhook server printed (stdout and stderr go to its log file). */
+export function logLines(server: WebhookServer): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of readFileSync(server.proc.logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* a partly written last line */
+    }
+  }
+  return out;
+}
+
+/** The server's review records for one pod (dry runs excluded unless asked). */
+export function reviewsFor(server: WebhookServer, namespace: string, pod: string, opts: { dryRun?: boolean } = {}): ReviewLog[] {
+  return logLines(server)
+    .map((l) => l.review as ReviewLog | undefined)
+    .filter((r): r is ReviewLog => !!r && r.namespace === namespace && r.pod === pod && (opts.dryRun ?? false) === r.dryRun);
+}
+
+/** Read, change, replace (PUT): an UPDATE through the API server as kubectl edit does it. */
+export async function updatePod(cluster: Cluster, namespace: string, name: string, change: (pod: V1Pod) => void): Promise<V1Pod> {
+  const pod = await cluster.core.readNamespacedPod({ name, namespace });
+  change(pod);
+  return cluster.core.replaceNamespacedPod({ name, namespace, body: pod });
+}
+
+/** The body of a client-node ApiException (the API server's Status), else the error text. */
+export function apiErrorText(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  if (typeof body === 'string') {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return body;
+    }
+    return body;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
