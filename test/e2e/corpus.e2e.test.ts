@@ -132,10 +132,11 @@ describe.skipIf(skip)(`shared corpus through a real API server${skip ? ` (skippe
     return refused.map((o) => o.file);
   }
 
-  for (const mode of [
-    { id: 'corpus-regular', env: {}, list: 'containers' as const },
-    { id: 'corpus-native', env: { NATIVE_SIDECAR: 'true' }, list: 'initContainers' as const },
-  ]) {
+  const modes: Array<{ id: string; env: Record<string, string>; list: 'containers' | 'initContainers' }> = [
+    { id: 'corpus-regular', env: {}, list: 'containers' },
+    { id: 'corpus-native', env: { NATIVE_SIDECAR: 'true' }, list: 'initContainers' },
+  ];
+  for (const mode of modes) {
     it(`${mode.id}: every valid pod of the corpus is accepted with exactly one sidecar (hostNetwork: none)`, async () => {
       const { ns, server } = await startMode(mode.id, mode.env);
       const outcomes = await createAll(ns, corpus.map((entry, index) => ({ entry, index })));
