@@ -67,7 +67,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, runtime: Runtime, cap: number): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  // The path without the query (the API server appends ?timeout=10s); no URL object needed.
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
   if (path === '/healthz') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'use GET /healthz', status: 405 });
     if (!runtime.settings) return send(res, 503, { status: 'misconfigured', error: 'the settings were rejected; see the logs' });
@@ -86,7 +89,7 @@ async function route(req: IncomingMessage, res: ServerResponse, runtime: Runtime
     return send(res, 413, { error: `body is over the limit of ${cap} bytes`, status: 413 });
   }
   const answer = await runtime.service.handle({ method: req.method ?? 'GET', path, body });
-  runtime.telemetry.metrics.publishStoredMetrics();
+  runtime.telemetry.flush();
   res.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer.body) });
   res.end(answer.body);
 }

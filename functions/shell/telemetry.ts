@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Action } from '../core/decide.ts';
 import type { RefreshEvent } from './ssm-release-source.ts';
@@ -33,6 +33,8 @@ export interface FailureRecord {
 export interface Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Publishes the metrics stored so far (the local server's per-request flush; middy's logMetrics does it in Lambda). */
+  flush(): void;
   reviewed(record: ReviewRecord): void;
   failed(record: FailureRecord): void;
   releaseRefreshed(event: RefreshEvent): void;
@@ -49,17 +51,35 @@ const ACTION_METRIC: Record<Action, string> = {
 export const SERVICE_NAME_DEFAULT = 'sidecar-injector';
 export const METRICS_NAMESPACE_DEFAULT = 'SidecarInjector';
 
+/** Powertools' Metrics, with its own verdict on POWERTOOLS_METRICS_DISABLED / POWERTOOLS_DEV readable. */
+class InjectorMetrics extends Metrics {
+  get enabled(): boolean {
+    return !this.isDisabled();
+  }
+}
+
 export function createTelemetry(env: Record<string, string | undefined> = process.env): Telemetry {
   const serviceName = env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME_DEFAULT;
   const logger = new Logger({ serviceName });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE_DEFAULT });
+  const metrics = new InjectorMetrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE_DEFAULT });
+  // Checked before doing the work: Powertools validates and stores metrics even when disabled,
+  // and reads the environment for every log call even below the level (benchmarked: ~10 us per
+  // review against a 23 us JSON.parse floor).
+  const metricsEnabled = metrics.enabled;
+  const infoEnabled = () => logger.level <= LogLevelThreshold.INFO;
 
   return {
     logger,
     metrics,
+    flush() {
+      if (metricsEnabled) metrics.publishStoredMetrics();
+    },
     reviewed(record) {
-      const message = record.action === 'skip' ? `skipped: ${record.reason}` : `${record.action}: ${record.reason}`;
-      logger.info(message, { review: record });
+      if (infoEnabled()) {
+        const message = record.action === 'skip' ? `skipped: ${record.reason}` : `${record.action}: ${record.reason}`;
+        logger.info(message, { review: record });
+      }
+      if (!metricsEnabled) return;
       metrics.addMetric('Reviews', MetricUnit.Count, 1);
       metrics.addMetric(ACTION_METRIC[record.action], MetricUnit.Count, 1);
       metrics.addMetric('AdmissionLatency', MetricUnit.Milliseconds, record.durationMs);
@@ -73,6 +93,7 @@ export function createTelemetry(env: Record<string, string | undefined> = proces
     failed(record) {
       const log = record.status >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);
       log(`request failed with ${record.status}: ${record.error}`, { failure: record });
+      if (!metricsEnabled) return;
       metrics.addMetric('Errors', MetricUnit.Count, 1);
       metrics.addMetric('AdmissionLatency', MetricUnit.Milliseconds, record.durationMs);
     },
@@ -81,7 +102,7 @@ export function createTelemetry(env: Record<string, string | undefined> = proces
         if (event.changed) logger.info('sidecar release loaded from SSM', { release: event.release });
         return;
       }
-      metrics.addMetric('ConfigRefreshFailures', MetricUnit.Count, 1);
+      if (metricsEnabled) metrics.addMetric('ConfigRefreshFailures', MetricUnit.Count, 1);
       if (event.servingStale) logger.warn(`SSM refresh failed, serving the last known good release: ${event.error}`);
       else logger.error(`SSM refresh failed and no release was ever loaded: ${event.error}`);
     },

@@ -7,23 +7,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { functionEnvironment } from '../settings/function-environment.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { HANDLER_BUNDLE } from './handler-bundle.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handler.ts', import.meta.url));
 
 /**
- * ESM has no `require`. With mainFields module-first, today's SDK and Powertools are bundled
- * from their ESM builds and nothing calls it; but a CommonJS module that requires a Node
- * built-in would fail at run time in esbuild's shim ("Dynamic require ... is not supported")
- * after any dependency update. The banner defines `require` from the module URL, so it cannot.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __sidecarInjectorCreateRequire } from 'node:module';const require = __sidecarInjectorCreateRequire(import.meta.url);";
-
-/**
  * The admission function: Node.js 24 on arm64 (cheaper per GB-second than x86 and as fast for
- * JSON work), bundled locally by esbuild into one minified ESM file with the AWS SDK inside (no
+ * JSON work), bundled locally by esbuild into one minified CommonJS file (see handler-bundle.ts) with the AWS SDK inside (no
  * dependency on the runtime's SDK version), source maps on for readable stack traces.
  *
  * Memory: 1024 MB by default. Lambda gives CPU in proportion to memory, and an admission call
@@ -104,15 +96,14 @@ export class MutateFunction extends Construct {
       ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
       bundling: {
         forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
+        format: OutputFormat.CJS,
+        target: HANDLER_BUNDLE.target,
+        minify: HANDLER_BUNDLE.minify,
+        sourceMap: HANDLER_BUNDLE.sourceMap,
+        sourcesContent: HANDLER_BUNDLE.sourcesContent,
+        mainFields: [...HANDLER_BUNDLE.mainFields],
         bundleAwsSDK: true,
         externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
       },
     });
 

@@ -2,21 +2,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { HANDLER_BUNDLE } from '../../infra/stack/handler-bundle.ts';
 import { reviewBody } from './pods.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { startSsmEndpoint, SSM_PARAMETERS } from './ssm-endpoint.ts';
 import { median } from './stats.ts';
 
 /**
- * Parts 3 and 4: the bundled Lambda. esbuild with the settings of infra/stack/mutate-function.ts
- * (ESM, minified, platform node, target node24, everything bundled including the AWS SDK,
- * main fields module then main, source maps external without sources, the createRequire banner),
+ * Parts 3 and 4: the bundled Lambda. esbuild with the stack's own settings (HANDLER_BUNDLE in
+ * infra/stack/handler-bundle.ts: CommonJS, minified, platform node, target node24, everything
+ * bundled including the AWS SDK, main fields module then main, source maps external without sources),
  * then fresh Node processes that import it and answer one review, against fresh processes that
  * import an empty module. Then the SSM call count: concurrent bursts after a cold start, across
  * a TTL boundary, and within the TTL, counted at a local GetParameters endpoint.
  */
 
-/** The same banner as ESM_REQUIRE_BANNER in infra/stack/mutate-function.ts. */
+/** For the ESM comparison only (--esm): ESM bundles need a `require` for CommonJS dependencies. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __sidecarInjectorCreateRequire } from 'node:module';const require = __sidecarInjectorCreateRequire(import.meta.url);";
 
@@ -77,10 +78,10 @@ function largestPackages(metafile: Metafile, outfile: string): Array<{ name: str
 }
 
 /**
- * `format: 'cjs'` is not what the stack ships: it is there to try the proposed change (see
- * test/bench/README.md) side by side, with `npm run bench -- --only=cold --cjs`.
+ * The stack ships CommonJS (see infra/stack/handler-bundle.ts for why); `format: 'esm'` is
+ * there to compare, with `npm run bench -- --only=cold --esm`.
  */
-export async function bundleHandler(outdir: string, format: 'esm' | 'cjs' = 'esm'): Promise<{ file: string; bytes: number; metafile: Metafile }> {
+export async function bundleHandler(outdir: string, format: 'esm' | 'cjs' = HANDLER_BUNDLE.format): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   const file = join(outdir, format === 'esm' ? 'index.mjs' : 'index.cjs');
   const result = await build({
     entryPoints: [join(REPO_ROOT, 'functions', 'mutate', 'handler.ts')],
@@ -88,11 +89,11 @@ export async function bundleHandler(outdir: string, format: 'esm' | 'cjs' = 'esm
     bundle: true,
     format,
     platform: 'node',
-    target: 'node24',
-    minify: true,
+    target: HANDLER_BUNDLE.target,
+    minify: HANDLER_BUNDLE.minify,
     sourcemap: 'external',
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
     external: [],
     ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
     metafile: true,
@@ -138,7 +139,7 @@ export async function runColdStart(options: { quick: boolean; profile: boolean; 
   const dir = join(REPO_ROOT, '.cache', 'bench');
   const bundleDir = join(dir, 'bundle');
   mkdirSync(bundleDir, { recursive: true });
-  const bundle = await bundleHandler(bundleDir, options.format ?? 'esm');
+  const bundle = await bundleHandler(bundleDir, options.format ?? HANDLER_BUNDLE.format);
   options.log(`  bundle: ${bundle.bytes} bytes at ${bundle.file}`);
   const emptyFile = join(dir, 'empty.mjs');
   writeFileSync(emptyFile, 'export {};\n');

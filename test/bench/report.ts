@@ -196,7 +196,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (coldStart) {
     out.push('## 3. Cold start of the bundled Lambda', '');
     out.push(
-      `esbuild with the stack's settings (ESM, minified, platform node, target node24, AWS SDK bundled, external source map, createRequire banner): **${(coldStart.bundle.bytes / 1000).toFixed(1)} KB**. ` +
+      `esbuild with the stack's settings (CommonJS, minified, platform node, target node24, AWS SDK bundled, external source map): **${(coldStart.bundle.bytes / 1000).toFixed(1)} KB**. ` +
         `Largest parts: ${coldStart.bundle.largestPackages.map((p) => `${p.name} ${(p.bytes / 1000).toFixed(1)} KB`).join(', ')}.`,
       '',
       'Fresh Node process per run (no CPU pinning); times are medians of `performance.now()` in the process, i.e. since the process started, so Node\'s own start is in the floor too; CPU is the process\'s user + system time (all threads) at the same point, steadier than wall time on a busy machine. ' +

@@ -16,14 +16,14 @@ import { evaluateGoals, renderMarkdown, type BenchResults, type Machine } from '
  * Options: --quick (fewer rounds, for trying things out: results go to .cache/bench/results-quick.*),
  *          --profile (CPU profiles of the cold start under .cache/bench/profiles/),
  *          --only=admission,load,cold (a subset),
- *          --cjs (bundle as CommonJS instead of the stack's ESM, to try the proposed fix).
+ *          --esm (bundle as ESM instead of the stack's CommonJS, to compare the two).
  */
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
-// Not the stack's settings: for trying the CommonJS bundle proposed in test/bench/README.md.
-const cjs = args.includes('--cjs');
+// Not the stack's settings: for comparing with the ESM bundle the stack used before.
+const esm = args.includes('--esm');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (part: string) => !only || only.includes(part);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -50,7 +50,7 @@ if (wanted('load')) {
 }
 if (wanted('cold')) {
   log('3-4. bundle, cold start, SSM calls (fresh processes)');
-  results.coldStart = await runColdStart({ quick, profile, format: cjs ? 'cjs' : 'esm', log });
+  results.coldStart = await runColdStart({ quick, profile, format: esm ? 'esm' : 'cjs', log });
 }
 
 results.machine = {
@@ -70,7 +70,7 @@ const markdown = renderMarkdown(full);
 process.stdout.write(`\n${markdown}\n`);
 
 // Only a full run is published; trial runs go to the ignored cache.
-const partial = quick || only !== undefined || cjs;
+const partial = quick || only !== undefined || esm;
 const dir = partial ? join(REPO_ROOT, '.cache', 'bench') : join(BENCH_DIR, 'results');
 mkdirSync(dir, { recursive: true });
 const name = partial ? 'results-quick' : 'latest';

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { functionEnvironment } from '../../infra/settings/function-environment.ts';
 import { resolveSettings } from '../../infra/settings/resolve.ts';
-import { ESM_REQUIRE_BANNER } from '../../infra/stack/mutate-function.ts';
 import { OUTPUTS } from '../../infra/stack/sidecar-injector-stack.ts';
 import { renderWebhookConfiguration } from '../../infra/webhook-config/render.ts';
 import { onlyLogicalId, resolveAtDeploy, synthesize, type Synthesized } from './support/synth.ts';
@@ -40,36 +39,39 @@ describe('the function', () => {
     expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
-  it('is one minified ESM file with the AWS SDK inside, a require shim, and a source map', () => {
+  it('is one minified CommonJS file with the AWS SDK inside, and a source map', () => {
     const assets = readdirSync(s.directory).filter((name) => name.startsWith('asset.') && statSync(join(s.directory, name)).isDirectory());
     expect(assets).toHaveLength(1);
     const dir = join(s.directory, assets[0]!);
-    expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-    const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
-    expect(bundle.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
-    expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
-    // Nothing is loaded from node_modules at run time: static and dynamic imports are Node built-ins only
+    expect(readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    const bundle = readFileSync(join(dir, 'index.js'), 'utf8');
+    expect(bundle).toMatch(/module\.exports\s*=/);
+    expect(bundle).not.toMatch(/^\s*import\s|\bimport\.meta\b/m);
+    // Nothing is loaded from node_modules at run time: required modules are Node built-ins only
     // (the SDK's optional CRT signer stays a guarded require, as the SDK intends).
-    const specifiers = [...bundle.matchAll(/\bfrom\s*"([^"]+)"|\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2]);
+    const specifiers = [...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!);
     expect(specifiers.length).toBeGreaterThan(0);
-    expect(specifiers.filter((specifier) => !specifier!.startsWith('node:'))).toEqual([]);
+    expect(specifiers.filter((specifier) => !specifier.startsWith('node:') && specifier !== '@aws-sdk/signature-v4-crt')).toEqual([]);
     // The SSM client is inside (its service model), not left to the runtime's SDK.
     expect(bundle.includes('ssm#AccessDeniedException')).toBe(true);
-    expect(bundle.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
+    expect(bundle.endsWith('//# sourceMappingURL=index.js.map\n')).toBe(true);
     // Minified: a few very long lines (the remaining newlines are inside template literals and licence notes).
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000);
   });
 
-  it('loads as an ES module on Node and answers a request (here a 400 for a body that is not JSON)', () => {
+  it('loads as CommonJS on Node, as Lambda loads index.js, and answers a request (here a 400 for a body that is not JSON)', () => {
     const dir = readdirSync(s.directory).find((name) => name.startsWith('asset.') && statSync(join(s.directory, name)).isDirectory())!;
+    // Copied to a .cjs name so no package.json "type" above the assembly can change how it loads.
+    const copy = join(s.directory, dir, 'copy-for-test.cjs');
+    copyFileSync(join(s.directory, dir, 'index.js'), copy);
     const script = [
-      `const { handler } = await import(${JSON.stringify(join(s.directory, dir, 'index.mjs'))});`,
+      `const { handler } = require(${JSON.stringify(copy)});`,
       "const event = { httpMethod: 'POST', path: '/mutate', resource: '/mutate', headers: { 'content-type': 'application/json' }, body: 'not json', isBase64Encoded: false, requestContext: {} };",
       "const context = { functionName: 'f', functionVersion: '1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:f', memoryLimitInMB: '1024', awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 };",
-      'process.stdout.write(JSON.stringify(await handler(event, context)) + "\\n");',
+      'handler(event, context).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"));',
     ].join('\n');
     const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    const result = spawnSync(process.execPath, ['--input-type=commonjs', '-e', script], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', ...fn.Properties.Environment.Variables, AWS_REGION: 'eu-west-1' },
     });
