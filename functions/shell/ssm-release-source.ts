@@ -1,4 +1,4 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { resolveSidecarImage } from '../core/image-reference.ts';
 import type { SidecarRelease } from '../core/injector-config.ts';
 import { ReleaseUnavailableError, type CurrentRelease, type ReleaseSource } from './release-source.ts';
@@ -69,8 +69,6 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
   }
 
   async function fetchRelease(): Promise<SidecarRelease> {
-    // Loaded with the first refresh, not at start (see ssm-client.ts).
-    const { GetParametersCommand } = await import('@aws-sdk/client-ssm');
     const output = await client.send(
       new GetParametersCommand({ Names: [versionParameter, imageParameter], WithDecryption: options.withDecryption ?? false }),
     );
