@@ -18,7 +18,7 @@ import { median, p99 } from './stats.ts';
  * - core:    the same, then readAdmissionReview, decide, admissionResponse, JSON.stringify;
  * - service: createReviewService(...).handle({ method, path, body }) with a static release source
  *            and the real Powertools telemetry (logger SILENT, metrics disabled), followed by
- *            metrics.publishStoredMetrics() as the Lambda middleware and the local server do.
+ *            telemetry.flush() as the local server does (the Lambda middleware publishes likewise).
  */
 
 export interface CaseResult {
@@ -90,7 +90,7 @@ function coreOnce(body: Buffer, config: InjectorConfig): Action {
 
 async function serviceOnce(service: ReviewService, telemetry: Telemetry, body: Buffer): Promise<void> {
   const answer = await service.handle({ method: 'POST', path: '/mutate', body });
-  telemetry.metrics.publishStoredMetrics();
+  telemetry.flush();
   if (answer.statusCode !== 200) throw new Error(`review service answered ${answer.statusCode}: ${answer.body}`);
   sink += answer.body.length;
 }
