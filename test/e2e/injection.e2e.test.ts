@@ -7,6 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiStatus, requireParts, startCluster, startWebhookServer, stopAll, waitFor, type Cluster, type WebhookServer } from './harness/index.ts';
 import {
+  apiErrorText,
   appPod,
   INJECT_KEY,
   registerInjector,
@@ -99,6 +100,50 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       expect(reviewsFor(server, ns, 'by-hand').map((r) => r.action)).toEqual(['converge']);
     });
 
+    // Pods the API server would refuse by themselves (duplicate container names) or keep waiting
+    // (an init container that never ends) unless the webhook converges them first.
+    const byHand: Array<[string, Partial<V1Pod['spec']>, (pod: V1Pod) => void]> = [
+      [
+        'the sidecar twice among containers',
+        { containers: [{ name: 'app', image: 'registry.example/app:1' }, { name: SIDECAR, image: 'x/a:1' }, { name: SIDECAR, image: 'x/b:1' }] },
+        (pod) => expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]),
+      ],
+      [
+        'the sidecar in containers and in initContainers',
+        {
+          initContainers: [{ name: SIDECAR, image: 'x/a:1' }],
+          containers: [{ name: 'app', image: 'registry.example/app:1' }, { name: SIDECAR, image: 'x/b:1' }],
+        },
+        (pod) => {
+          expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
+          expect(pod.spec?.initContainers ?? []).toEqual([]);
+        },
+      ],
+      [
+        'the sidecar as an init container without restartPolicy',
+        { initContainers: [{ name: SIDECAR, image: 'x/a:1' }], containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+        (pod) => expect(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([[SIDECAR, 'Always']]),
+      ],
+      [
+        'the sidecar as the only container, with cpu written as 0.1',
+        { containers: [{ name: SIDECAR, image: 'x/a:1', resources: { limits: { cpu: '0.1' } } }] },
+        (pod) => expect(pod.spec?.containers.map((c) => [c.name, c.resources?.limits?.cpu])).toEqual([[SIDECAR, '100m']]),
+      ],
+    ];
+    byHand.forEach(([what, spec, check], i) => {
+      it(`a pod with ${what} is accepted with exactly one sidecar, and no second patch`, async () => {
+        const name = `by-hand-${i}`;
+        const body = appPod(name, { spec });
+        const pod = await cluster.core.createNamespacedPod({ namespace: ns, body });
+        expect(sidecarsOf(pod)).toHaveLength(1);
+        expect(sidecarsOf(pod)[0]?.container.image).toBe(IMAGE);
+        check(pod);
+        const [first, ...again] = reviewsFor(server, ns, name);
+        expect(first?.action).toBe('converge');
+        for (const r of again) expect([r.action, r.patchOperations]).toEqual(['unchanged', 0]);
+      });
+    });
+
     it('an unlabeled pod is untouched (the objectSelector keeps it from the webhook)', async () => {
       const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('unlabeled', { inject: false }) });
       expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
@@ -184,6 +229,82 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
         ['UPDATE', 'skip', 'being-deleted', 0],
       ]);
     });
+  });
+
+  describe('SIDECAR_CONTAINER_JSON extras', () => {
+    it('fields the API server defaults (probe, fieldRef) are accepted, and reinvocation finds nothing to do', async () => {
+      const extras = {
+        args: ['--verbose'],
+        env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+        readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+        securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false },
+      };
+      const extrasServer = await startWebhookServer({
+        cert: cluster.certs.webhook,
+        caPem: cluster.certs.ca.certPem,
+        env: { SIDECAR_CONTAINER_JSON: JSON.stringify(extras) },
+      });
+      const ns = await scenarioNamespace(cluster, 'extras');
+      await registerInjector(cluster, { id: 'extras', baseUrl: extrasServer.url });
+      await waitUntilActive(cluster, ns);
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('with-extras') });
+      const sidecars = sidecarsOf(pod);
+      expect(sidecars).toHaveLength(1);
+      const sidecar = sidecars[0]!.container;
+      expect(sidecar.args).toEqual(['--verbose']);
+      // The API server filled in defaults inside our fields; that must not count as a difference.
+      expect(sidecar.env?.[0]?.valueFrom?.fieldRef?.apiVersion).toBe('v1');
+      expect(sidecar.readinessProbe?.periodSeconds).toBe(10);
+      const [first, ...again] = reviewsFor(extrasServer, ns, 'with-extras');
+      expect(first?.action).toBe('inject');
+      for (const r of again) expect([r.action, r.patchOperations]).toEqual(['unchanged', 0]);
+    });
+
+    // README: "A bad value stops the function with a message naming the variable ...; it never
+    // reaches a pod." Values the API server cannot decode into a Container must therefore stop
+    // the server at start. FAILING as of this writing (a bug in functions/shell/settings.ts, which
+    // only checks for a JSON object without reserved keys): the server starts, and the API server
+    // refuses every labeled pod with "Internal error occurred: json: cannot unmarshal string into
+    // Go struct field Container.spec.containers.args of type []string" (resp. "number into ...
+    // EnvVar.spec.containers.env.value of type string"). failurePolicy does not help: a patch the
+    // API server cannot decode is not a failed call, so the pod is refused under Ignore too
+    // (checked by hand against this API server).
+    for (const [what, json] of [
+      ['args as a string', '{"args":"--verbose"}'],
+      ['an env value as a number', '{"env":[{"name":"LEVEL","value":3}]}'],
+    ] as const) {
+      it(`an extra the API server cannot decode (${what}) stops the server at start, never reaching a pod`, async () => {
+        const id = `bad-extras-${what.replace(/[^a-z]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+        const started = await startWebhookServer({
+          cert: cluster.certs.webhook,
+          caPem: cluster.certs.ca.certPem,
+          env: { SIDECAR_CONTAINER_JSON: json },
+          readyTimeoutMs: 30_000,
+        }).then(
+          (s) => s,
+          (err: unknown) => err as Error,
+        );
+        if (started instanceof Error) {
+          expect(started.message).toMatch(/SIDECAR_CONTAINER_JSON/);
+          return;
+        }
+        // It started: show what the cluster then does with a labeled pod, for the bug report.
+        const ns = await scenarioNamespace(cluster, id);
+        await registerInjector(cluster, { id, baseUrl: started.url });
+        await waitFor(
+          async () => {
+            await cluster.dryRunPod(ns, appPod('activation-probe')).catch(() => undefined);
+            return reviewsFor(started, ns, 'activation-probe', { dryRun: true }).length > 0;
+          },
+          { what: `webhook active in ${ns}`, timeoutMs: 30_000, intervalMs: 200 },
+        );
+        const outcome = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('victim') }).then(
+          () => 'created',
+          (err: unknown) => `refused: ${apiErrorText(err)}`,
+        );
+        expect.fail(`the server started with SIDECAR_CONTAINER_JSON=${json}; a labeled pod was then ${outcome}`);
+      });
+    }
   });
 
   describe('native sidecar mode (NATIVE_SIDECAR=true)', () => {
