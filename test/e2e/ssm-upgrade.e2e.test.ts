@@ -45,27 +45,33 @@ describe.skipIf(gate.skip)(`sidecar release from SSM (moto)${gate.skip ? ` (skip
   let cluster: Cluster;
   let moto: Moto;
   let server: WebhookServer;
+  let native: WebhookServer;
   let ns: string;
+  let nativeNs: string;
 
   beforeAll(async () => {
     cluster = await startCluster();
     moto = await startMoto();
     await moto.putParameter(VERSION_PARAMETER, '1.2.1');
     await moto.putParameter(IMAGE_PARAMETER, REPOSITORY);
-    server = await startWebhookServer({
-      cert: cluster.certs.webhook,
-      caPem: cluster.certs.ca.certPem,
-      env: {
-        ...moto.env,
-        SSM_VERSION_PARAMETER: VERSION_PARAMETER,
-        SSM_IMAGE_PARAMETER: IMAGE_PARAMETER,
-        SSM_CACHE_TTL_SECONDS: String(TTL_SECONDS),
-        UPGRADE_ON_UPDATE: 'true',
-      },
-    });
+    const env = {
+      ...moto.env,
+      SSM_VERSION_PARAMETER: VERSION_PARAMETER,
+      SSM_IMAGE_PARAMETER: IMAGE_PARAMETER,
+      SSM_CACHE_TTL_SECONDS: String(TTL_SECONDS),
+      UPGRADE_ON_UPDATE: 'true',
+    };
+    const tls = { cert: cluster.certs.webhook, caPem: cluster.certs.ca.certPem };
+    [server, native] = await Promise.all([
+      startWebhookServer({ ...tls, env }),
+      startWebhookServer({ ...tls, env: { ...env, NATIVE_SIDECAR: 'true' } }),
+    ]);
     ns = await scenarioNamespace(cluster, 'ssm');
+    nativeNs = await scenarioNamespace(cluster, 'ssm-native');
     await registerInjector(cluster, { id: 'ssm', baseUrl: server.url, upgradeOnUpdate: true });
+    await registerInjector(cluster, { id: 'ssm-native', baseUrl: native.url, upgradeOnUpdate: true });
     await waitUntilActive(cluster, ns);
+    await waitUntilActive(cluster, nativeNs);
   });
   afterAll(stopAll);
 
@@ -73,6 +79,8 @@ describe.skipIf(gate.skip)(`sidecar release from SSM (moto)${gate.skip ? ` (skip
     const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('old') });
     expect(sidecarImage(pod)).toBe(`${REPOSITORY}:1.2.1`);
     expect(pod.metadata?.annotations?.[VERSION_KEY]).toBe('1.2.1');
+    const nativePod = await cluster.core.createNamespacedPod({ namespace: nativeNs, body: appPod('old-native') });
+    expect(sidecarsOf(nativePod).map((s) => [s.list, s.container.image])).toEqual([['initContainers', `${REPOSITORY}:1.2.1`]]);
   });
 
   it('after PutParameter and the cache period, new pods get the new version; older pods keep theirs', async () => {
@@ -105,6 +113,16 @@ describe.skipIf(gate.skip)(`sidecar release from SSM (moto)${gate.skip ? ` (skip
 
     const update = reviewsFor(server, ns, 'old').filter((r) => r.operation === 'UPDATE');
     expect(update.map((r) => r.action)).toEqual(['upgrade']);
+  });
+
+  it('UPGRADE_ON_UPDATE in native mode: the UPDATE moves the sidecar init container\'s image only', async () => {
+    const before = await cluster.core.readNamespacedPod({ name: 'old-native', namespace: nativeNs });
+    const after = await updatePod(cluster, nativeNs, 'old-native', (pod) => void (pod.metadata!.labels!.touched = 'yes'));
+    const expected = structuredClone(before.spec!);
+    expected.initContainers!.find((c) => c.name === SIDECAR)!.image = `${REPOSITORY}:1.3.0`;
+    expect(after.spec).toEqual(expected);
+    expect(after.metadata?.annotations).toEqual({ ...before.metadata?.annotations, [VERSION_KEY]: '1.3.0' });
+    expect(reviewsFor(native, nativeNs, 'old-native').filter((r) => r.operation === 'UPDATE').map((r) => r.action)).toEqual(['upgrade']);
   });
 
   it('moto stopped after a first load: pods keep getting the last known good sidecar', async () => {
