@@ -144,6 +144,22 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       });
     });
 
+    it('a big pod (about 1 MB: 20 containers with 400 env vars each) is injected once', async () => {
+      const containers = Array.from({ length: 20 }, (_, c) => ({
+        name: `app-${c}`,
+        image: 'registry.example/app:1',
+        env: Array.from({ length: 400 }, (_, e) => ({ name: `VAR_${e}`, value: 'x'.repeat(100) })),
+      }));
+      const body = appPod('big', { spec: { containers } });
+      expect(JSON.stringify(body).length).toBeGreaterThan(900_000);
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body });
+      expect(sidecarsOf(pod)).toHaveLength(1);
+      expect(pod.spec?.containers).toHaveLength(21);
+      const [first, ...again] = reviewsFor(server, ns, 'big');
+      expect(first?.action).toBe('inject');
+      for (const r of again) expect([r.action, r.patchOperations]).toEqual(['unchanged', 0]);
+    });
+
     it('an unlabeled pod is untouched (the objectSelector keeps it from the webhook)', async () => {
       const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('unlabeled', { inject: false }) });
       expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
@@ -197,11 +213,15 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       for (const r of updates) expect([r.action, r.reason, r.patchOperations]).toEqual(['unchanged', 'sidecar at configured version', 0]);
     });
 
-    it('a pod created while injection was off stays updatable and deletable (finalizer removal)', async () => {
+    it('pods created while injection was off stay updatable and deletable (finalizer removal); an old hand-made sidecar is upgraded', async () => {
       const offNs = await scenarioNamespace(cluster, 'update-off');
       const body = appPod('before-webhook');
       body.metadata!.finalizers = ['e2e.example.com/hold'];
       await cluster.core.createNamespacedPod({ namespace: offNs, body });
+      // And one with an old sidecar added by hand and no annotations at all (checked below).
+      const handMade = appPod('hand-made-old');
+      handMade.spec!.containers.push({ name: SIDECAR, image: 'my-org/my-sidecar:0.9.0' });
+      await cluster.core.createNamespacedPod({ namespace: offNs, body: handMade });
 
       await registerInjector(cluster, { id: 'update-off', baseUrl: server.url, upgradeOnUpdate: true });
       await waitUntilActive(cluster, offNs);
@@ -228,6 +248,17 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
         ['UPDATE', 'skip', 'update-cannot-inject', 0],
         ['UPDATE', 'skip', 'being-deleted', 0],
       ]);
+
+      // UPGRADE_ON_UPDATE with an old sidecar and no annotations map: the image moves and the map
+      // is created (adding /metadata/annotations/<key> to a pod without annotations would fail).
+      const before = await cluster.core.readNamespacedPod({ name: 'hand-made-old', namespace: offNs });
+      expect(before.metadata?.annotations).toBeUndefined();
+      const upgraded = await updatePod(cluster, offNs, 'hand-made-old', (pod) => void (pod.metadata!.labels!.tier = 'web'));
+      const expected = structuredClone(before.spec!);
+      expected.containers[1]!.image = IMAGE;
+      expect(upgraded.spec).toEqual(expected);
+      expect(upgraded.metadata?.annotations).toEqual({ [STATUS_KEY]: 'injected', [VERSION_KEY]: '1.2.1' });
+      expect(reviewsFor(server, offNs, 'hand-made-old').map((r) => [r.operation, r.action])).toEqual([['UPDATE', 'upgrade']]);
     });
   });
 
@@ -331,6 +362,23 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       expect(pod.spec?.initContainers?.[0]?.restartPolicy).toBe('Always');
       expect(pod.spec?.initContainers?.[1]?.restartPolicy).toBeUndefined();
       expect(sidecarsOf(pod)).toHaveLength(1);
+    });
+  });
+  // Last in this file: this configuration matches labeled pods in every namespace of the cluster.
+  describe('the stack\'s configuration as rendered, without a namespaceSelector of ours', () => {
+    it('labeled pods are injected in an ordinary namespace, never in kube-system, kube-public or kube-node-lease', async () => {
+      const allServer = await startWebhookServer({ cert: cluster.certs.webhook, caPem: cluster.certs.ca.certPem });
+      await registerInjector(cluster, { id: 'all', baseUrl: allServer.url, allNamespaces: true });
+      const plain = await cluster.createNamespace('plain-namespace');
+      await waitUntilActive(cluster, plain);
+      const pod = await cluster.core.createNamespacedPod({ namespace: plain, body: appPod('anywhere') });
+      expect(sidecarsOf(pod)).toHaveLength(1);
+      for (const system of ['kube-system', 'kube-public', 'kube-node-lease']) {
+        await cluster.createNamespace(system);
+        const sys = await cluster.core.createNamespacedPod({ namespace: system, body: appPod('system-pod') });
+        expect(sys.spec?.containers.map((c) => c.name), system).toEqual(['app']);
+        expect(reviewsFor(allServer, system, 'system-pod'), system).toEqual([]);
+      }
     });
   });
 });

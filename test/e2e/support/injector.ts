@@ -63,6 +63,8 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
   baseUrl: string;
   /** metadata.name of the configuration; default `sidecar-injector-<id>`. Names sort the call order. */
   name?: string;
+  /** No namespaceSelector of ours: the stack's configuration as is (every namespace but the excluded ones). */
+  allNamespaces?: boolean;
 }
 
 /**
@@ -71,13 +73,13 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
  * and the name are added for isolation; everything else is the renderer's defaults unless given.
  */
 export async function registerInjector(cluster: Cluster, opts: RegisterOptions): Promise<MutatingWebhookConfiguration> {
-  const { id, baseUrl, name, ...settings } = opts;
+  const { id, baseUrl, name, allNamespaces, ...settings } = opts;
   const { manifest } = renderWebhookConfiguration({
     ...settings,
     url: `${baseUrl}/mutate`,
     caBundle: settings.caBundle ?? cluster.certs.caBundle,
     name: name ?? `sidecar-injector-${id}`,
-    namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } },
+    ...(allNamespaces ? {} : { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } } }),
   });
   await cluster.admission.createMutatingWebhookConfiguration({ body: manifest as never });
   return manifest;
