@@ -13,6 +13,7 @@ import {
   registerInjector,
   reviewsFor,
   scenarioNamespace,
+  serverSideApply,
   SIDECAR,
   sidecarsOf,
   STATUS_KEY,
@@ -211,6 +212,19 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       const updates = reviewsFor(server, ns, 'injected').filter((r) => r.operation === 'UPDATE');
       expect(updates).toHaveLength(3);
       for (const r of updates) expect([r.action, r.reason, r.patchOperations]).toEqual(['unchanged', 'sidecar at configured version', 0]);
+    });
+
+    it('server-side apply: created injected, re-applied (sidecar not in the manifest) and the sidecar stays', async () => {
+      const manifest = appPod('applied');
+      const created = await serverSideApply(cluster, ns, manifest);
+      expect(sidecarsOf(created)).toHaveLength(1);
+      manifest.metadata!.labels!.tier = 'web';
+      const reapplied = await serverSideApply(cluster, ns, manifest);
+      expect(reapplied.metadata?.labels?.tier).toBe('web');
+      expect(reapplied.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
+      expect(reapplied.metadata?.annotations?.[STATUS_KEY]).toBe('injected');
+      const updates = reviewsFor(server, ns, 'applied').filter((r) => r.operation === 'UPDATE');
+      expect(updates.map((r) => [r.action, r.patchOperations])).toEqual([['unchanged', 0]]);
     });
 
     it('pods created while injection was off stay updatable and deletable (finalizer removal); an old hand-made sidecar is upgraded', async () => {

@@ -172,3 +172,35 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Server-side apply (kubectl apply --server-side): PATCH with application/apply-patch+yaml and a
+ * field manager. Returns the stored pod, or throws with the API server's message.
+ */
+export async function serverSideApply(cluster: Cluster, namespace: string, pod: V1Pod, fieldManager = 'e2e-apply'): Promise<V1Pod> {
+  const { request } = await import('node:https');
+  const name = pod.metadata?.name ?? '';
+  const url = new URL(`${cluster.server}/api/v1/namespaces/${namespace}/pods/${name}?fieldManager=${fieldManager}&force=true`);
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'PATCH',
+        ca: cluster.certs.ca.certPem,
+        timeout: 30_000,
+        headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/apply-patch+yaml' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('server-side apply: no answer in 30 s')));
+    req.on('error', reject);
+    req.end(JSON.stringify(pod));
+  });
+  if (status < 200 || status >= 300) throw new Error(`server-side apply of ${name}: ${status} ${apiErrorText({ body })}`);
+  return JSON.parse(body) as V1Pod;
+}
