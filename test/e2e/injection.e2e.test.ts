@@ -352,6 +352,41 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
     }
   });
 
+  describe('WEBHOOK_PATH_TOKEN (the stack\'s pathToken)', () => {
+    const token = 'e2e-token-0123456789abcdef';
+    let tokenServer: WebhookServer;
+    beforeAll(async () => {
+      tokenServer = await startWebhookServer({
+        cert: cluster.certs.webhook,
+        caPem: cluster.certs.ca.certPem,
+        env: { WEBHOOK_PATH_TOKEN: token },
+      });
+    });
+
+    it('the token as the last path segment works although the API server appends ?timeout=10s', async () => {
+      const ns = await scenarioNamespace(cluster, 'token-right');
+      await registerInjector(cluster, { id: 'token-right', baseUrl: tokenServer.url, path: `/mutate/${token}` });
+      await waitUntilActive(cluster, ns);
+      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('with-token') });
+      expect(sidecarsOf(pod)).toHaveLength(1);
+    });
+
+    it('a wrong token gets 404, and under Fail the API server refuses the pod', async () => {
+      const ns = await scenarioNamespace(cluster, 'token-wrong');
+      await registerInjector(cluster, { id: 'token-wrong', baseUrl: tokenServer.url, path: '/mutate/not-the-token-000000' });
+      const message = await waitFor(
+        async () =>
+          cluster.dryRunPod(ns, appPod('activation-probe')).then(
+            () => false,
+            (err: unknown) => apiErrorText(err),
+          ),
+        { what: 'wrong-token configuration active', timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(message).toContain('failed calling webhook "sidecar-injector.injector.my-company.com"');
+      expect(message).toMatch(/could not find the requested resource/);
+    });
+  });
+
   describe('native sidecar mode (NATIVE_SIDECAR=true)', () => {
     let ns: string;
     beforeAll(async () => {

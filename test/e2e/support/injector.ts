@@ -65,6 +65,8 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
   name?: string;
   /** No namespaceSelector of ours: the stack's configuration as is (every namespace but the excluded ones). */
   allNamespaces?: boolean;
+  /** Path after baseUrl; default `/mutate`. */
+  path?: string;
 }
 
 /**
@@ -73,10 +75,10 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
  * and the name are added for isolation; everything else is the renderer's defaults unless given.
  */
 export async function registerInjector(cluster: Cluster, opts: RegisterOptions): Promise<MutatingWebhookConfiguration> {
-  const { id, baseUrl, name, allNamespaces, ...settings } = opts;
+  const { id, baseUrl, name, allNamespaces, path, ...settings } = opts;
   const { manifest } = renderWebhookConfiguration({
     ...settings,
-    url: `${baseUrl}/mutate`,
+    url: `${baseUrl}${path ?? '/mutate'}`,
     caBundle: settings.caBundle ?? cluster.certs.caBundle,
     name: name ?? `sidecar-injector-${id}`,
     ...(allNamespaces ? {} : { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } } }),
