@@ -1,4 +1,5 @@
 import type { InjectorSettings, SidecarRelease } from '../core/injector-config.ts';
+import { containerFieldProblems } from '../core/container-fields.ts';
 import { resolveSidecarImage } from '../core/image-reference.ts';
 import { isDns1123Label, isDns1123Subdomain, isPortName } from '../core/kubernetes-names.ts';
 import { isPlainObject } from '../core/pod-view.ts';
@@ -185,5 +186,7 @@ function extraFields(text: string | undefined, problems: string[]): JsonObject {
   if (reserved.length > 0) {
     problems.push(`SIDECAR_CONTAINER_JSON may not set ${reserved.join(', ')}: they have their own settings`);
   }
+  const others = Object.fromEntries(Object.entries(value).filter(([field]) => !RESERVED_FIELDS.includes(field)));
+  for (const problem of containerFieldProblems(others)) problems.push(`SIDECAR_CONTAINER_JSON: ${problem}`);
   return value;
 }
