@@ -103,7 +103,26 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
   }
   patch.push(...annotationOps(pod, config));
   if (patch.length === 0) return { action: 'unchanged', reason: 'sidecar at configured spec', patch, warnings: [] };
-  return { action, reason, patch, warnings: [] };
+  return { action, reason, patch, warnings: portClashes(pod, config) };
+}
+
+/**
+ * The API server accepts two containers declaring one port, but the containers of a pod share
+ * a network namespace, so only one of them can listen on it: worth telling the user at once.
+ */
+function portClashes(pod: Pod, config: InjectorConfig): string[] {
+  const warnings: string[] = [];
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const container of containerList(pod, list)) {
+      if (container.name === config.sidecar.name || !Array.isArray(container.ports)) continue;
+      if (container.ports.some((p) => isPlainObject(p) && p.containerPort === config.sidecar.port)) {
+        warnings.push(
+          `container "${String(container.name)}" also declares port ${config.sidecar.port}, which ${config.sidecar.name} listens on: containers of a pod share one network, so one of them will fail to bind it`,
+        );
+      }
+    }
+  }
+  return warnings;
 }
 
 /**

@@ -154,6 +154,15 @@ describe('CREATE', () => {
     expect(out.spec.containers[1].restartPolicy).toBeUndefined();
   });
 
+  it('warns when another container declares the sidecar port (they share the pod network)', () => {
+    const pod = appPod({ spec: { containers: [{ name: 'app', ports: [{ name: 'web', containerPort: 8080 }] }, { name: 'db', ports: [{ containerPort: 5432 }] }] } });
+    const decision = decide(podRequest(pod), config);
+    expect(decision.action).toBe('inject');
+    expect(decision.warnings).toHaveLength(1);
+    expect(decision.warnings[0]).toMatch(/"app" also declares port 8080/);
+    expect(decide(podRequest(appPod()), config).warnings).toEqual([]);
+  });
+
   it('applies operator extra fields and leaves user-added fields alone', () => {
     const extra = { args: ['--verbose'], securityContext: { runAsNonRoot: true } };
     const cfg = testConfig({ sidecar: { ...config.sidecar, extra } });
