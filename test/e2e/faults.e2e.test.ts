@@ -27,6 +27,7 @@ import {
   scenarioNamespace,
   sidecarCount,
   STATUS_KEY,
+  waitForRefusal,
   waitUntilActive,
 } from './support/injector.ts';
 
@@ -155,14 +156,7 @@ describe.skipIf(gate.skip)(`faults${gate.skip ? ` (skipped: ${gate.reason})` : '
       });
       const ns = await scenarioNamespace(cluster, 'no-release');
       await registerInjector(cluster, { id: 'no-release', baseUrl: server.url, failurePolicy: 'Fail' });
-      const message = await waitFor(
-        async () =>
-          cluster.dryRunPod(ns, appPod('activation-probe')).then(
-            () => false,
-            (err: unknown) => apiErrorText(err),
-          ),
-        { what: 'webhook answering 503 in no-release', timeoutMs: 30_000, intervalMs: 200 },
-      );
+      const message = await waitForRefusal(cluster, ns, 'webhook answering 503 in no-release');
       expect(message).toContain(`failed calling webhook "${WEBHOOK_NAME}"`);
       // The API server turns our HTTP 503 into its generic text for that status and drops our
       // JSON body ("the sidecar release has not been loaded from SSM yet"): users see only this,

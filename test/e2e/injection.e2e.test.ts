@@ -19,6 +19,7 @@ import {
   STATUS_KEY,
   updatePod,
   VERSION_KEY,
+  waitForRefusal,
   waitUntilActive,
 } from './support/injector.ts';
 
@@ -390,14 +391,7 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
     it('a wrong token gets 404, and under Fail the API server refuses the pod', async () => {
       const ns = await scenarioNamespace(cluster, 'token-wrong');
       await registerInjector(cluster, { id: 'token-wrong', baseUrl: tokenServer.url, path: '/mutate/not-the-token-000000' });
-      const message = await waitFor(
-        async () =>
-          cluster.dryRunPod(ns, appPod('activation-probe')).then(
-            () => false,
-            (err: unknown) => apiErrorText(err),
-          ),
-        { what: 'wrong-token configuration active', timeoutMs: 30_000, intervalMs: 200 },
-      );
+      const message = await waitForRefusal(cluster, ns, 'wrong-token configuration active');
       expect(message).toContain('failed calling webhook "sidecar-injector.injector.my-company.com"');
       expect(message).toMatch(/could not find the requested resource/);
     });

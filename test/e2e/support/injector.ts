@@ -147,6 +147,21 @@ export async function updatePod(cluster: Cluster, namespace: string, name: strin
 }
 
 /** The body of a client-node ApiException (the API server's Status), else the error text. */
+/**
+ * Polls a dry-run pod until the API server refuses it (a newly registered webhook takes a
+ * moment to be called), and returns the refusal message.
+ */
+export function waitForRefusal(cluster: Cluster, ns: string, what: string): Promise<string> {
+  return waitFor(
+    async () =>
+      cluster.dryRunPod(ns, appPod('activation-probe')).then(
+        () => false as const,
+        (err: unknown) => apiErrorText(err),
+      ),
+    { what, timeoutMs: 30_000, intervalMs: 200 },
+  );
+}
+
 export function apiErrorText(err: unknown): string {
   const body = (err as { body?: unknown } | null)?.body;
   if (typeof body === 'string') {
