@@ -79,8 +79,15 @@ export function triage(request: AdmissionRequest, config: InjectorSettings): Dec
 }
 
 export function decide(request: AdmissionRequest, config: InjectorConfig): Decision {
-  const early = triage(request, config);
-  if (early) return early;
+  return triage(request, config) ?? decideWithRelease(request, config);
+}
+
+/**
+ * The rest of the decision, for a request that `triage` let through (a pod CREATE, or an
+ * upgrading UPDATE of a pod with the sidecar): the shell calls it after triage and after
+ * fetching the release, so the checks are not run twice on the hot path.
+ */
+export function decideWithRelease(request: AdmissionRequest, config: InjectorConfig): Decision {
   const pod = request.object as Pod;
   return request.operation === 'CREATE' ? onCreate(pod, config) : onUpdate(pod, config);
 }

@@ -1,5 +1,5 @@
 import { admissionResponse, readAdmissionReview } from '../core/admission-review.ts';
-import { decide, triage, type Decision } from '../core/decide.ts';
+import { decideWithRelease, triage, type Decision } from '../core/decide.ts';
 import { podDisplayName } from '../core/pod-view.ts';
 import type { AdmissionRequest } from '../core/types.ts';
 import { pathTokenMatcher } from './path-token.ts';
@@ -76,7 +76,7 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
     if (!decision) {
       const current = await releaseSource.current();
       releaseStale = current.stale;
-      decision = decide(admission, { ...settings.injector, release: current.release });
+      decision = decideWithRelease(admission, { ...settings.injector, release: current.release });
     }
     const body = JSON.stringify(admissionResponse(admission.uid, decision));
     telemetry.reviewed(describe(admission, decision, now() - started, releaseStale));

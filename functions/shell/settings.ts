@@ -11,8 +11,6 @@ import type { JsonObject } from '../core/types.ts';
  * optional; a bad value stops the start with a message naming the variable, never a pod.
  */
 
-export type StaticSettings = InjectorSettings;
-
 export type ReleaseSettings =
   | { source: 'environment'; release: SidecarRelease }
   | {
@@ -25,7 +23,7 @@ export type ReleaseSettings =
     };
 
 export interface Settings {
-  injector: StaticSettings;
+  injector: InjectorSettings;
   release: ReleaseSettings;
   maxBodyBytes: number;
   /** When set, the last path segment of every request must equal it. */
@@ -102,7 +100,7 @@ export function settingsFromEnv(env: Env = process.env): Settings {
   const portName = get('SIDECAR_PORT_NAME');
   if (!isPortName(portName)) problems.push(`SIDECAR_PORT_NAME="${portName}" must be a port name (at most 15 lower-case letters, digits, -)`);
 
-  const injector: StaticSettings = {
+  const injector: InjectorSettings = {
     annotationPrefix,
     sidecar: {
       name,
