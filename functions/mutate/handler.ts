@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { proxyResult, requestFromProxyEvent, type ProxyEvent } from '../shell/proxy-event.ts';
+import { errorAnswer } from '../shell/review-service.ts';
 import { createRuntime } from '../shell/runtime.ts';
 
 /**
@@ -15,7 +16,7 @@ async function mutate(event: ProxyEvent): Promise<APIGatewayProxyResult> {
   const request = requestFromProxyEvent(event);
   if ('error' in request) {
     runtime.telemetry.failed({ status: 400, error: request.error, durationMs: 0 });
-    return proxyResult({ statusCode: 400, body: JSON.stringify({ error: request.error, status: 400 }) });
+    return proxyResult(errorAnswer(400, request.error));
   }
   return proxyResult(await runtime.service.handle(request));
 }

@@ -34,8 +34,8 @@ export interface ReviewServiceDeps {
   now?: () => number;
 }
 
+const INTERNAL_ERROR = 'internal error while reviewing the request; see the webhook logs';
 const PUBLIC_MESSAGES: Record<number, string> = {
-  500: 'internal error while reviewing the request; see the webhook logs',
   503: 'the sidecar release has not been loaded from SSM yet; see the webhook logs',
 };
 
@@ -94,11 +94,16 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
         telemetry.failed({ status, error: message, durationMs: now() - started });
         // The caller sees our own validation messages; SSM and internal errors (which can name
         // roles, accounts and parameters) stay in the logs.
-        const shown = error instanceof HttpError ? message : PUBLIC_MESSAGES[status] ?? PUBLIC_MESSAGES[500];
-        return { statusCode: status, body: JSON.stringify({ error: shown, status }) };
+        const shown = error instanceof HttpError ? message : (PUBLIC_MESSAGES[status] ?? INTERNAL_ERROR);
+        return errorAnswer(status, shown);
       }
     },
   };
+}
+
+/** Every error answer has one shape: `{"error": message, "status": code}`. */
+export function errorAnswer(status: number, message: string): ReviewHttpAnswer {
+  return { statusCode: status, body: JSON.stringify({ error: message, status }) };
 }
 
 function describe(admission: AdmissionRequest, decision: Decision, durationMs: number, releaseStale: boolean) {

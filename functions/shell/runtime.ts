@@ -1,6 +1,6 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { staticReleaseSource, type ReleaseSource } from './release-source.ts';
-import { createReviewService, type ReviewService } from './review-service.ts';
+import { createReviewService, errorAnswer, type ReviewService } from './review-service.ts';
 import { settingsFromEnv, type Settings } from './settings.ts';
 import { createSsmClient } from './ssm-client.ts';
 import { ssmReleaseSource } from './ssm-release-source.ts';
@@ -54,11 +54,11 @@ function makeReleaseSource(settings: Settings, telemetry: Telemetry, client?: Pi
 }
 
 function misconfigured(message: string, telemetry: Telemetry): ReviewService {
-  const body = JSON.stringify({ error: `webhook misconfigured: ${message}`, status: 500 });
+  const answer = errorAnswer(500, `webhook misconfigured: ${message}`);
   return {
     async handle() {
       telemetry.failed({ status: 500, error: `webhook misconfigured: ${message}`, durationMs: 0 });
-      return { statusCode: 500, body };
+      return answer;
     },
   };
 }
