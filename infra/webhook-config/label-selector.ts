@@ -3,6 +3,8 @@
  * bad selector is refused when the manifest is rendered instead of by `kubectl apply`.
  */
 
+import { isDns1123Subdomain } from '../../functions/core/kubernetes-names.ts';
+
 export interface LabelSelectorRequirement {
   key: string;
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -15,7 +17,6 @@ export interface LabelSelector {
 }
 
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 /** A label key: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
@@ -23,7 +24,7 @@ export function labelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
+  if (prefix !== undefined && !isDns1123Subdomain(prefix)) {
     return `label key "${key}": the prefix before "/" must be a DNS subdomain such as example.com`;
   }
   if (name.length > 63 || !NAME.test(name)) {
