@@ -84,3 +84,53 @@ export function resolveSidecarImage(image: string, version: string): { image: st
   if (ref.tag !== undefined || ref.digest !== undefined) return { image };
   return { image: `${ref.name}:${version}` };
 }
+
+/**
+ * A reference as the container runtime resolves it: the Docker Hub registry spelled one way
+ * (`nginx`, `docker.io/library/nginx` and `index.docker.io/library/nginx` are one image), and
+ * `latest` as the tag of a reference that names neither tag nor digest.
+ */
+export function normalizeImageReference(text: string): ImageReference | undefined {
+  const ref = parseImageReference(text);
+  if ('error' in ref) return undefined;
+  const slash = ref.name.indexOf('/');
+  const first = slash === -1 ? '' : ref.name.slice(0, slash);
+  const hasDomain = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  let domain = hasDomain ? first : 'docker.io';
+  let path = hasDomain ? ref.name.slice(slash + 1) : ref.name;
+  if (domain === 'index.docker.io' || domain === 'registry-1.docker.io') domain = 'docker.io';
+  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
+  const normalized: ImageReference = { name: `${domain}/${path}` };
+  if (ref.tag !== undefined) normalized.tag = ref.tag;
+  else if (ref.digest === undefined) normalized.tag = 'latest';
+  if (ref.digest !== undefined) normalized.digest = ref.digest;
+  return normalized;
+}
+
+/**
+ * True when a container running `actual` runs the image `wanted` names: the same repository up
+ * to registry normalisation and the same tag, where `actual` may carry a digest appended by an
+ * image-pinning policy (`repo:1.2@sha256:...` is `repo:1.2`). When `wanted` pins a digest,
+ * `actual` must carry that digest.
+ */
+export function sameImage(actual: unknown, wanted: string): boolean {
+  if (actual === wanted) return true;
+  if (typeof actual !== 'string') return false;
+  const a = normalizeImageReference(actual);
+  const w = normalizeImageReference(wanted);
+  if (!a || !w || a.name !== w.name) return false;
+  if (w.digest !== undefined) return a.digest === w.digest && (w.tag === undefined || a.tag === undefined || a.tag === w.tag);
+  return a.tag === w.tag;
+}
+
+/** The repository of a reference, normalised (undefined when it does not parse). */
+export function imageRepository(text: unknown): string | undefined {
+  return typeof text === 'string' ? normalizeImageReference(text)?.name : undefined;
+}
+
+/** The tag a reference names, if any. */
+export function imageTag(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const ref = parseImageReference(text);
+  return 'error' in ref ? undefined : ref.tag;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImageReference, resolveSidecarImage } from '../../functions/core/image-reference.ts';
+import { parseImageReference, resolveSidecarImage, sameImage } from '../../functions/core/image-reference.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -54,5 +54,22 @@ describe('resolveSidecarImage', () => {
   ])('rejects image %j with version %j', (image, version, message) => {
     const result = resolveSidecarImage(image, version);
     expect('error' in result && result.error).toMatch(message);
+  });
+});
+
+describe('sameImage', () => {
+  const DIGEST_A = `sha256:${'a'.repeat(64)}`;
+  it('matches up to Docker Hub normalisation and an appended digest', () => {
+    expect(sameImage('nginx:1.27', 'docker.io/library/nginx:1.27')).toBe(true);
+    expect(sameImage('index.docker.io/library/nginx', 'nginx:latest')).toBe(true);
+    expect(sameImage(`my-org/my-sidecar:1.2.1@${DIGEST_A}`, 'my-org/my-sidecar:1.2.1')).toBe(true);
+    expect(sameImage(`ghcr.io/acme/proxy@${DIGEST_A}`, `ghcr.io/acme/proxy@${DIGEST_A}`)).toBe(true);
+  });
+  it('does not match another tag, another registry, a missing pinned digest or a bare digest for a tag', () => {
+    expect(sameImage('my-org/my-sidecar:1.2.0', 'my-org/my-sidecar:1.2.1')).toBe(false);
+    expect(sameImage('ghcr.io/my-org/my-sidecar:1.2.1', 'my-org/my-sidecar:1.2.1')).toBe(false);
+    expect(sameImage('my-org/my-sidecar:1.2.1', `my-org/my-sidecar@${DIGEST_A}`)).toBe(false);
+    expect(sameImage(`my-org/my-sidecar@${DIGEST_A}`, 'my-org/my-sidecar:1.2.1')).toBe(false);
+    expect(sameImage(undefined, 'nginx')).toBe(false);
   });
 });
