@@ -1,38 +1,35 @@
-import type { JsonObject } from './types.ts';
-
-/** Sidecar settings that come from static configuration (environment, stack props). */
-export interface SidecarTemplate {
-  /** Container name: also how an existing sidecar is recognised. */
-  name: string;
-  port: number;
-  portName: string;
-  resources: {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-  };
-  /** Further container fields the operator wants on the sidecar (env, args, securityContext, ...). */
-  extra: JsonObject;
-}
+import type { SidecarTemplate } from './template/pod-fragment.ts';
 
 /** The values operators change at run time (from SSM, or the environment locally). */
 export interface SidecarRelease {
-  /** Recorded in the version annotation. */
+  /** Recorded in the version annotation; ordered as a semantic version for upgrades. */
   version: string;
-  /** The full image reference the container runs (repository:version, or as configured). */
+  /** The full image reference the sidecar container runs (repository:version, or as configured). */
   image: string;
 }
+
+/**
+ * Where the sidecar containers go: `auto` puts them among the init containers with
+ * restartPolicy Always (Kubernetes native sidecars, 1.29+) in pods that run to completion
+ * (restartPolicy Never or OnFailure), where a regular container would keep the pod from ever
+ * finishing, and among the regular containers elsewhere; `always` and `never` do so in every pod.
+ */
+export type NativeSidecarMode = 'auto' | 'always' | 'never';
 
 /** Everything the pure decision needs: static settings plus the current release. */
 export interface InjectorConfig {
   annotationPrefix: string;
-  sidecar: SidecarTemplate;
+  template: SidecarTemplate;
   release: SidecarRelease;
-  /** On UPDATE, move an existing sidecar's image to the current release (never adds containers). */
+  /** On UPDATE, move an older sidecar's image forward to the current release (never adds containers). */
   upgradeOnUpdate: boolean;
-  /** Inject as the first init container with restartPolicy: Always (Kubernetes native sidecar). */
-  nativeSidecar: boolean;
+  nativeSidecar: NativeSidecarMode;
   skipHostNetwork: boolean;
   skipMirrorPods: boolean;
+  /** Leave pods with spec.os.name windows alone; when false they get the sidecar without Linux-only security fields. */
+  skipWindowsPods: boolean;
+  /** In a Guaranteed pod, set the injected containers' requests to their limits so it stays Guaranteed. */
+  keepGuaranteedQos: boolean;
 }
 
 /** The configuration without the release: what is known before SSM answers. */
@@ -49,22 +46,4 @@ export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
 export function annotationKeys(prefix: string): AnnotationKeys {
   return { status: `${prefix}/status`, version: `${prefix}/version`, inject: `${prefix}/inject` };
-}
-
-/**
- * The fields of the sidecar container that the injector owns, as it wants them. The container's
- * other fields (added by hand, or defaulted by the API server) are left alone.
- */
-export function desiredSidecarFields(config: InjectorConfig): JsonObject {
-  const { sidecar, release } = config;
-  return {
-    ...sidecar.extra,
-    name: sidecar.name,
-    image: release.image,
-    ports: [{ name: sidecar.portName, containerPort: sidecar.port }],
-    resources: {
-      requests: { ...sidecar.resources.requests },
-      limits: { ...sidecar.resources.limits },
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, sidecarContainer, triage } from '../../functions/core/decide.ts';
-import { applyPatch, containersNamed, decideAndApply, podRequest, testConfig } from '../support/injector.ts';
+import { decide, triage } from '../../functions/core/decide.ts';
+import { applyPatch, containersNamed, decideAndApply, expectedSidecar, podRequest, testConfig, withSidecarFields } from '../support/injector.ts';
 
 const config = testConfig();
 const STATUS = 'injector.my-company.com/status';
@@ -21,7 +21,7 @@ describe('CREATE', () => {
     const { decision, pod: out } = decideAndApply(pod, config);
     expect(decision.action).toBe('inject');
     expect(decision.patch).toEqual([
-      { op: 'add', path: '/spec/containers/-', value: sidecarContainer(config) },
+      { op: 'add', path: '/spec/containers/-', value: expectedSidecar(config) },
       { op: 'add', path: '/metadata/annotations', value: { [STATUS]: 'injected', [VERSION]: '1.2.1' } },
     ]);
     expect(out.spec.containers.map((c: any) => c.name)).toEqual(['app', 'my-sidecar']);
@@ -30,6 +30,7 @@ describe('CREATE', () => {
       image: 'my-org/my-sidecar:1.2.1',
       ports: [{ name: 'http', containerPort: 8080 }],
       resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     });
   });
 
@@ -100,15 +101,11 @@ describe('CREATE', () => {
   });
 
   it('compares resource quantities by amount, not by spelling', () => {
-    const injected = decideAndApply(appPod(), testConfig({
-      sidecar: { ...config.sidecar, resources: { requests: { cpu: '0.05', memory: '33554432' }, limits: { cpu: '0.1', memory: '64Mi' } } },
-    })).pod;
+    const injected = decideAndApply(appPod(), withSidecarFields(config, { resources: { requests: { cpu: '0.05', memory: '33554432' }, limits: { cpu: '0.1', memory: '64Mi' } } })).pod;
     const canonical = injected.spec.containers[1].resources;
     canonical.requests = { cpu: '50m', memory: '32Mi' };
     canonical.limits.cpu = '100m';
-    const again = decide(podRequest(injected), testConfig({
-      sidecar: { ...config.sidecar, resources: { requests: { cpu: '0.05', memory: '33554432' }, limits: { cpu: '0.1', memory: '64Mi' } } },
-    }));
+    const again = decide(podRequest(injected), withSidecarFields(config, { resources: { requests: { cpu: '0.05', memory: '33554432' }, limits: { cpu: '0.1', memory: '64Mi' } } }));
     expect(again.patch).toEqual([]);
   });
 
@@ -164,8 +161,7 @@ describe('CREATE', () => {
   });
 
   it('applies operator extra fields and leaves user-added fields alone', () => {
-    const extra = { args: ['--verbose'], securityContext: { runAsNonRoot: true } };
-    const cfg = testConfig({ sidecar: { ...config.sidecar, extra } });
+    const cfg = withSidecarFields(config, { args: ['--verbose'], securityContext: { runAsNonRoot: true } });
     const pod = appPod({ spec: { containers: [{ name: 'app' }, { name: 'my-sidecar', securityContext: { runAsUser: 1000 } }] } });
     const { decision, pod: out } = decideAndApply(pod, cfg);
     expect(out.spec.containers[1].securityContext).toEqual({ runAsUser: 1000, runAsNonRoot: true });
@@ -176,12 +172,12 @@ describe('CREATE', () => {
 });
 
 describe('native sidecar mode', () => {
-  const native = testConfig({ nativeSidecar: true });
+  const native = testConfig({ nativeSidecar: 'always' });
 
   it('creates initContainers with the sidecar when the pod has none', () => {
     const { decision, pod: out } = decideAndApply(appPod(), native);
     expect(decision.patch[0]).toMatchObject({ op: 'add', path: '/spec/initContainers' });
-    expect(out.spec.initContainers).toEqual([{ ...sidecarContainer(native) }]);
+    expect(out.spec.initContainers).toEqual([expectedSidecar(native, true)]);
     expect(out.spec.initContainers[0].restartPolicy).toBe('Always');
   });
 
@@ -232,8 +228,8 @@ describe('UPDATE', () => {
   });
 
   it('upgrades a native sidecar image in place', () => {
-    const old = decideAndApply(appPod(), testConfig({ nativeSidecar: true, release: { version: '1.0.0', image: 'my-org/my-sidecar:1.0.0' } })).pod;
-    const decision = decide(podRequest(old, 'UPDATE'), { ...upgrading, nativeSidecar: true });
+    const old = decideAndApply(appPod(), testConfig({ nativeSidecar: 'always', release: { version: '1.0.0', image: 'my-org/my-sidecar:1.0.0' } })).pod;
+    const decision = decide(podRequest(old, 'UPDATE'), { ...upgrading, nativeSidecar: 'always' });
     expect(decision.patch[0]).toEqual({ op: 'replace', path: '/spec/initContainers/0/image', value: 'my-org/my-sidecar:1.2.1' });
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import type { InjectorConfig } from '../../functions/core/injector-config.ts';
-import type { JsonObject } from '../../functions/core/types.ts';
+import type { InjectorConfig, NativeSidecarMode } from '../../functions/core/injector-config.ts';
+import { defaultFragment, type SidecarTemplate } from '../../functions/core/template/pod-fragment.ts';
+import type { Container, JsonObject } from '../../functions/core/types.ts';
 import { testConfig } from './injector.ts';
 
 /**
@@ -31,7 +32,13 @@ const container = fc.record(
     ports: fc.array(fc.record({ name: fc.constantFrom('http', 'metrics'), containerPort: fc.constantFrom(8080, 9090), protocol: fc.constant('TCP') }), {
       maxLength: 2,
     }),
-    resources: fc.record({ requests: fc.record({ cpu: quantity, memory: quantity }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    resources: fc.oneof(
+      fc.record({ requests: fc.record({ cpu: quantity, memory: quantity }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      // requests equal to limits: together they make a Guaranteed pod
+      fc.constant({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } }),
+      fc.constant({ limits: { cpu: '250m', memory: '128Mi' } }),
+    ),
+    volumeMounts: fc.array(fc.record({ name: fc.constantFrom('data', 'tmp'), mountPath: fc.constantFrom('/data', '/var/log/app') }), { maxLength: 2 }),
     env: fc.array(fc.record({ name: fc.constantFrom('A', 'B'), value: fc.string({ maxLength: 5 }) }), { maxLength: 2 }),
     restartPolicy: fc.constant('Always'),
   },
@@ -57,6 +64,14 @@ export const podArbitrary = fc.record(
         initContainers: fc.array(container, { maxLength: 3 }),
         volumes: fc.array(fc.record({ name: fc.constantFrom('data', 'tmp'), emptyDir: fc.constant({}) }), { maxLength: 2 }),
         hostNetwork: fc.boolean(),
+        restartPolicy: fc.constantFrom('Always', 'Never', 'OnFailure'),
+        os: fc.constantFrom({ name: 'linux' }, { name: 'windows' }),
+        resources: fc.constantFrom(
+          { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          { limits: { cpu: '1', memory: '1Gi' } },
+          { requests: { cpu: '2' } },
+        ),
+        imagePullSecrets: fc.array(fc.record({ name: fc.constantFrom('regcred', 'sidecar-pull') }), { maxLength: 2 }),
       },
       { requiredKeys: ['containers'] },
     ),
@@ -64,32 +79,57 @@ export const podArbitrary = fc.record(
   { requiredKeys: ['spec'] },
 );
 
+/**
+ * Templates from the built-in sidecar up to a log shipper: a setup init container (sometimes
+ * named like a pod's own container, to exercise name ownership), a second long-running
+ * container, volumes (one named like a pod volume, sometimes with the same source and
+ * sometimes not), a pull secret, env that a pod's container may already carry.
+ */
+function templateOf(c: { name: string; cpu: string; setup: boolean; setupName: string; helper: boolean; volumes: number; pullSecret: boolean; extra: JsonObject }): SidecarTemplate {
+  const fragment = defaultFragment(c.name);
+  const sidecar = fragment.containers[0] as Container;
+  Object.assign(sidecar, structuredClone(c.extra));
+  (sidecar.resources as any).requests.cpu = c.cpu;
+  if (c.setup) {
+    fragment.initContainers.push({ name: c.setupName, image: 'busybox:1.36', command: ['sh', '-c', 'true'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] });
+  }
+  if (c.helper) fragment.containers.push({ name: 'shipper', image: 'registry.example/shipper:2', env: [{ name: 'A', value: 'template' }] });
+  if (c.volumes > 0 || c.setup) fragment.volumes.push({ name: 'shared', emptyDir: {} });
+  if (c.volumes > 1) fragment.volumes.push({ name: 'data', emptyDir: {} });
+  if (c.volumes > 2) fragment.volumes.push({ name: 'tmp', configMap: { name: 'shipper-config' } });
+  if (c.pullSecret) fragment.imagePullSecrets.push({ name: 'sidecar-pull' });
+  return { sidecarName: c.name, fragment };
+}
+
 export const configArbitrary: fc.Arbitrary<InjectorConfig> = fc
   .record({
     name: fc.constantFrom(...SIDECAR_NAMES),
     prefix: fc.constantFrom('injector.my-company.com', 'a~b.example.com'),
     version: fc.constantFrom('1.2.1', '1.3.0', '2.0.0-rc.1'),
     pinned: fc.boolean(),
-    native: fc.boolean(),
+    native: fc.constantFrom<NativeSidecarMode[]>('auto', 'always', 'never'),
     upgradeOnUpdate: fc.boolean(),
     skipHostNetwork: fc.boolean(),
+    skipWindowsPods: fc.boolean(),
+    keepGuaranteedQos: fc.boolean(),
     cpu: fc.constantFrom('50m', '0.05'),
-    extra: fc.constantFrom<JsonObject[]>({}, { args: ['--verbose'] }, { securityContext: { runAsNonRoot: true } }),
+    setup: fc.boolean(),
+    setupName: fc.constantFrom('sidecar-setup', 'init'),
+    helper: fc.boolean(),
+    volumes: fc.integer({ min: 0, max: 3 }),
+    pullSecret: fc.boolean(),
+    extra: fc.constantFrom<JsonObject[]>({}, { args: ['--verbose'] }, { env: [{ name: 'A', value: 'template' }] }),
   })
   .map((c) =>
     testConfig({
       annotationPrefix: c.prefix,
-      sidecar: {
-        name: c.name,
-        port: 8080,
-        portName: 'http',
-        resources: { requests: { cpu: c.cpu, memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
-        extra: c.extra,
-      },
+      template: templateOf(c),
       release: { version: c.version, image: c.pinned ? 'registry.example.com/sidecar@sha256:' + 'b'.repeat(64) : `my-org/my-sidecar:${c.version}` },
       nativeSidecar: c.native,
       upgradeOnUpdate: c.upgradeOnUpdate,
       skipHostNetwork: c.skipHostNetwork,
+      skipWindowsPods: c.skipWindowsPods,
+      keepGuaranteedQos: c.keepGuaranteedQos,
     }),
   );
 

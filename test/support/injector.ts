@@ -1,6 +1,7 @@
 import jsonPatch from 'fast-json-patch';
 import { decide, type Decision } from '../../functions/core/decide.ts';
 import type { InjectorConfig } from '../../functions/core/injector-config.ts';
+import { defaultFragment } from '../../functions/core/template/pod-fragment.ts';
 import type { AdmissionRequest, Operation, PatchOperation } from '../../functions/core/types.ts';
 
 /** Test helpers around the pure core: a default config, requests, and applying patches. */
@@ -8,20 +9,30 @@ import type { AdmissionRequest, Operation, PatchOperation } from '../../function
 export function testConfig(overrides: Partial<InjectorConfig> = {}): InjectorConfig {
   return {
     annotationPrefix: 'injector.my-company.com',
-    sidecar: {
-      name: 'my-sidecar',
-      port: 8080,
-      portName: 'http',
-      resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
-      extra: {},
-    },
+    template: { sidecarName: 'my-sidecar', fragment: defaultFragment() },
     release: { version: '1.2.1', image: 'my-org/my-sidecar:1.2.1' },
     upgradeOnUpdate: false,
-    nativeSidecar: false,
+    nativeSidecar: 'auto',
     skipHostNetwork: true,
     skipMirrorPods: true,
+    skipWindowsPods: true,
+    keepGuaranteedQos: true,
     ...overrides,
   };
+}
+
+/** The config with the sidecar container of its template edited (fields merged over the default's). */
+export function withSidecarFields(config: InjectorConfig, fields: Record<string, unknown>): InjectorConfig {
+  const fragment = structuredClone(config.template.fragment);
+  const index = fragment.containers.findIndex((c) => c.name === config.template.sidecarName);
+  fragment.containers[index] = { ...fragment.containers[index], ...structuredClone(fields), name: config.template.sidecarName };
+  return { ...config, template: { ...config.template, fragment } };
+}
+
+/** The sidecar container as injected into a plain pod: the template's, with the release's image. */
+export function expectedSidecar(config: InjectorConfig, native = false): Record<string, unknown> {
+  const template = config.template.fragment.containers.find((c) => c.name === config.template.sidecarName);
+  return { ...structuredClone(template), image: config.release.image, ...(native ? { restartPolicy: 'Always' } : {}) };
 }
 
 export function podRequest(pod: unknown, operation: Operation = 'CREATE', extra: Partial<AdmissionRequest> = {}): AdmissionRequest {
