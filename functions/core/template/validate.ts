@@ -76,7 +76,7 @@ function typeProblem(schema: Schema | undefined, value: unknown): string {
     if ((types.includes('integer') && /^[+-]?\d+$/.test(trimmed)) || (types.includes('number') && trimmed !== '' && !Number.isNaN(Number(trimmed)))) fix = `: write ${trimmed} without quotes`;
     else if (types.includes('boolean') && (trimmed === 'true' || trimmed === 'false')) fix = `: write ${trimmed} without quotes`;
     else if (types.includes('array')) fix = `: write it as a list, e.g. [${JSON.stringify(value)}]`;
-  } else if ((typeof value === 'number' || typeof value === 'boolean') && types.includes('string')) {
+  } else if ((typeof value === 'number' || typeof value === 'boolean') && types.length === 1 && types[0] === 'string') {
     fix = `: quote it, "${String(value)}"`;
   } else if (typeof value === 'number' && types.includes('integer') && !Number.isInteger(value)) {
     fix = ': write a whole number';
