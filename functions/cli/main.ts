@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { settingsFromEnv, SettingsError } from '../shell/settings.ts';
+import { yamlTemplateReader } from '../shell/yaml-template-reader.ts';
 import { formatDocuments, parseDocuments, type OutputDocument } from './documents.ts';
 import { injectDocument } from './inject-object.ts';
 
@@ -73,7 +74,7 @@ export function runCli(argv: string[], env: Record<string, string | undefined>, 
   if (values.native) cliEnv.NATIVE_SIDECAR = 'true';
   let settings;
   try {
-    settings = settingsFromEnv(cliEnv);
+    settings = settingsFromEnv(cliEnv, yamlTemplateReader);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     io.stderr(`sidecar-injector inject: ${error.problems.join('\n  ')}\n`);

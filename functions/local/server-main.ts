@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRuntime } from '../shell/runtime.ts';
+import { yamlTemplateReader } from '../shell/yaml-template-reader.ts';
 import { startServer } from './server.ts';
 
 /**
@@ -35,7 +36,7 @@ const portText = process.env.PORT?.trim() || '8443';
 const port = Number(portText);
 if (!/^\d+$/.test(portText) || port > 65535) fail(`PORT="${portText}" must be a whole number from 0 to 65535`);
 
-const runtime = createRuntime();
+const runtime = createRuntime({ templateReader: yamlTemplateReader });
 if (!runtime.settings) fail('the settings above were rejected; fix them and start again');
 
 // Signals are handled before the server listens, so a SIGTERM right after start is a clean stop.

@@ -1,7 +1,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { staticReleaseSource, type ReleaseSource } from './release-source.ts';
 import { createReviewService, errorAnswer, type ReviewService } from './review-service.ts';
-import { settingsFromEnv, type Settings } from './settings.ts';
+import { settingsFromEnv, type Settings, type TemplateFileReader } from './settings.ts';
 import { createSsmClient } from './ssm-client.ts';
 import { ssmReleaseSource } from './ssm-release-source.ts';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   /** Tests inject a client; otherwise the real one is made from the settings. */
   ssmClient?: Pick<SSMClient, 'send'>;
   telemetry?: Telemetry;
+  /** How SIDECAR_TEMPLATE_FILE is read; by default the file system, JSON only (the Lambda). */
+  templateReader?: TemplateFileReader;
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
@@ -30,7 +32,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const telemetry = options.telemetry ?? createTelemetry(env);
   let settings: Settings;
   try {
-    settings = settingsFromEnv(env);
+    settings = settingsFromEnv(env, options.templateReader);
   } catch (error) {
     const message = (error as Error).message;
     telemetry.logger.error(`webhook cannot start: ${message}`);

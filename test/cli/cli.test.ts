@@ -131,19 +131,26 @@ describe('inject on multi-document YAML', () => {
       const before = parse(doc);
       const after = docs.find((d) => d.kind === kind);
       const podLike = template(after);
-      const sidecars = sidecarsIn(podLike);
+      // Pods that run to completion (Jobs) get the sidecar as a native sidecar (NATIVE_SIDECAR=auto).
+      const native = ['Never', 'OnFailure'].includes(podLike.spec.restartPolicy);
+      const list = native ? 'initContainers' : 'containers';
+      const sidecars = sidecarsIn(podLike, list);
       expect(sidecars).toHaveLength(1);
+      expect(sidecarsIn(podLike, native ? 'containers' : 'initContainers')).toHaveLength(0);
       expect(sidecars[0]).toEqual({
         name: SIDECAR,
         image: 'my-org/my-sidecar:1.2.1',
         ports: [{ name: 'http', containerPort: 8080 }],
         resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        ...(native ? { restartPolicy: 'Always' } : {}),
       });
       expect(podLike.metadata.annotations).toEqual({ [STATUS]: 'injected', [VERSION]: '1.2.1' });
       // Take our additions out again: what is left is exactly the input.
       const stripped = structuredClone(after);
       const t = template(stripped);
-      t.spec.containers = t.spec.containers.filter((c: any) => c.name !== SIDECAR);
+      t.spec[list] = t.spec[list].filter((c: any) => c.name !== SIDECAR);
+      if (t.spec[list].length === 0) delete t.spec[list];
       delete t.metadata.annotations;
       expect(stripped).toEqual(before);
       if (kind !== 'Pod') expect(after.metadata.annotations).toBeUndefined();

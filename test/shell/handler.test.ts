@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULTS } from '../../functions/shell/settings.ts';
+import { DEFAULTS, SHORTHAND_VARIABLES } from '../../functions/shell/settings.ts';
 import { startFakeSsm, TEST_CREDENTIALS, TEST_REGION, type FakeSsm } from '../support/fake-ssm.ts';
 import { httpApiEvent, lambdaContext, restEvent, type EventOptions } from '../support/lambda-events.ts';
 import { captureOutput, type CapturedOutput } from '../support/output-capture.ts';
@@ -13,9 +13,11 @@ type Handler = (event: unknown, context: unknown) => Promise<APIGatewayProxyResu
 
 const VARIABLES = [
   ...Object.keys(DEFAULTS),
+  ...SHORTHAND_VARIABLES,
+  'SIDECAR_NAME',
+  'SIDECAR_TEMPLATE_FILE',
   'SSM_VERSION_PARAMETER',
   'SSM_IMAGE_PARAMETER',
-  'SIDECAR_CONTAINER_JSON',
   'WEBHOOK_PATH_TOKEN',
   'AWS_REGION',
   'AWS_DEFAULT_REGION',

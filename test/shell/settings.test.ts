@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, SettingsError, settingsFromEnv, type Settings } from '../../functions/shell/settings.ts';
+import { defaultFragment } from '../../functions/core/template/pod-fragment.ts';
+import { DEFAULTS, SettingsError, settingsFromEnv, SHORTHAND_VARIABLES, type Settings } from '../../functions/shell/settings.ts';
 
 // Every variable's default and validation. A bad value must stop the start with a
 // SettingsError that names the variable: never reach a pod.
@@ -20,6 +21,12 @@ function problemsOf(env: Env): string[] {
   throw new Error(`settings were accepted: ${JSON.stringify(env)}`);
 }
 
+/** The sidecar container of the settings' template. */
+function sidecarOf(settings: Settings): Record<string, any> {
+  const { sidecarName, fragment } = settings.injector.template;
+  return fragment.containers.find((c) => c.name === sidecarName) as Record<string, any>;
+}
+
 function expectRejected(env: Env, variable: string): string[] {
   const problems = problemsOf(env);
   expect(problems.some((p) => p.includes(variable)), `no problem names ${variable}: ${problems.join(' | ')}`).toBe(true);
@@ -32,17 +39,13 @@ describe('settingsFromEnv defaults', () => {
     expect(settings).toEqual<Settings>({
       injector: {
         annotationPrefix: 'injector.my-company.com',
-        sidecar: {
-          name: 'my-sidecar',
-          port: 8080,
-          portName: 'http',
-          resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
-          extra: {},
-        },
+        template: { sidecarName: 'my-sidecar', fragment: defaultFragment() },
         upgradeOnUpdate: false,
-        nativeSidecar: false,
+        nativeSidecar: 'auto',
         skipHostNetwork: true,
         skipMirrorPods: true,
+        skipWindowsPods: true,
+        keepGuaranteedQos: true,
       },
       release: { source: 'environment', release: { version: '1.2.1', image: 'my-org/my-sidecar:1.2.1' } },
       maxBodyBytes: 6 * 1024 * 1024,
@@ -53,8 +56,7 @@ describe('settingsFromEnv defaults', () => {
 
   it('treats empty and blank values as unset', () => {
     const blank: Env = {};
-    for (const name of Object.keys(DEFAULTS)) blank[name] = '   ';
-    blank.SIDECAR_CONTAINER_JSON = ' ';
+    for (const name of [...Object.keys(DEFAULTS), ...SHORTHAND_VARIABLES, 'SIDECAR_NAME', 'SIDECAR_TEMPLATE_FILE']) blank[name] = '   ';
     blank.WEBHOOK_PATH_TOKEN = '  ';
     blank.SSM_VERSION_PARAMETER = '';
     blank.SSM_IMAGE_PARAMETER = ' ';
@@ -76,29 +78,38 @@ describe('settingsFromEnv defaults', () => {
       SIDECAR_CPU_REQUEST: '0.1',
       SIDECAR_MEMORY_REQUEST: '1Gi',
       SIDECAR_CPU_LIMIT: '2',
-      SIDECAR_MEMORY_LIMIT: '1e9',
+      SIDECAR_MEMORY_LIMIT: '2e9',
       UPGRADE_ON_UPDATE: 'true',
-      NATIVE_SIDECAR: 'yes',
+      NATIVE_SIDECAR: 'TRUE',
       SKIP_HOST_NETWORK: 'off',
       SKIP_MIRROR_PODS: '0',
       MAX_BODY_BYTES: '1024',
       SIDECAR_CONTAINER_JSON: '{"args":["--verbose"],"env":[{"name":"A","value":"b"}]}',
       WEBHOOK_PATH_TOKEN: ' abcdefghijklmnop ',
+      SKIP_WINDOWS_PODS: 'false',
+      KEEP_GUARANTEED_QOS: 'no',
     });
-    expect(settings.injector).toEqual({
+    const { template, ...rest } = settings.injector;
+    expect(rest).toEqual({
       annotationPrefix: 'sidecar.example.org',
-      sidecar: {
-        name: 'proxy',
-        port: 15001,
-        portName: 'http-proxy',
-        resources: { requests: { cpu: '0.1', memory: '1Gi' }, limits: { cpu: '2', memory: '1e9' } },
-        extra: { args: ['--verbose'], env: [{ name: 'A', value: 'b' }] },
-      },
       upgradeOnUpdate: true,
-      nativeSidecar: true,
+      nativeSidecar: 'always',
       skipHostNetwork: false,
       skipMirrorPods: false,
+      skipWindowsPods: false,
+      keepGuaranteedQos: false,
     });
+    expect(template.sidecarName).toBe('proxy');
+    expect(template.fragment.containers).toEqual([
+      {
+        name: 'proxy',
+        ports: [{ name: 'http-proxy', containerPort: 15001 }],
+        resources: { requests: { cpu: '0.1', memory: '1Gi' }, limits: { cpu: '2', memory: '2e9' } },
+        securityContext: defaultFragment().containers[0]?.securityContext,
+        args: ['--verbose'],
+        env: [{ name: 'A', value: 'b' }],
+      },
+    ]);
     expect(settings.release).toEqual({ source: 'environment', release: { version: '2.0.0-rc.1', image: 'ghcr.io/acme/proxy:2.0.0-rc.1' } });
     expect(settings.maxBodyBytes).toBe(1024);
     expect(settings.pathToken).toBe('abcdefghijklmnop');
@@ -115,15 +126,28 @@ describe('settingsFromEnv defaults', () => {
 });
 
 describe('settingsFromEnv validation names the variable', () => {
-  const flags = ['UPGRADE_ON_UPDATE', 'NATIVE_SIDECAR', 'SKIP_HOST_NETWORK', 'SKIP_MIRROR_PODS'] as const;
+  const flags = {
+    UPGRADE_ON_UPDATE: 'upgradeOnUpdate',
+    SKIP_HOST_NETWORK: 'skipHostNetwork',
+    SKIP_MIRROR_PODS: 'skipMirrorPods',
+    SKIP_WINDOWS_PODS: 'skipWindowsPods',
+    KEEP_GUARANTEED_QOS: 'keepGuaranteedQos',
+  } as const;
 
-  it.each(flags)('%s accepts true/false words in any case', (variable) => {
-    const key = variable === 'UPGRADE_ON_UPDATE' ? 'upgradeOnUpdate' : variable === 'NATIVE_SIDECAR' ? 'nativeSidecar' : variable === 'SKIP_HOST_NETWORK' ? 'skipHostNetwork' : 'skipMirrorPods';
+  it.each(Object.entries(flags))('%s accepts true/false words in any case', (variable, key) => {
     for (const yes of ['true', 'TRUE', 'True', '1', 'yes', 'on', ' on ']) expect(settingsFromEnv({ [variable]: yes }).injector[key]).toBe(true);
     for (const no of ['false', 'FALSE', '0', 'no', 'off']) expect(settingsFromEnv({ [variable]: no }).injector[key]).toBe(false);
   });
 
-  it.each(flags)('%s rejects a value that is not a boolean', (variable) => {
+  it('NATIVE_SIDECAR is auto (the default), true or false', () => {
+    expect(settingsFromEnv({}).injector.nativeSidecar).toBe('auto');
+    for (const [text, mode] of [['auto', 'auto'], ['AUTO', 'auto'], ['true', 'always'], ['always', 'always'], ['false', 'never'], ['never', 'never']]) {
+      expect(settingsFromEnv({ NATIVE_SIDECAR: text }).injector.nativeSidecar).toBe(mode);
+    }
+    for (const bad of ['maybe', 'yes', '1', 'sometimes']) expectRejected({ NATIVE_SIDECAR: bad }, 'NATIVE_SIDECAR');
+  });
+
+  it.each(Object.keys(flags))('%s rejects a value that is not a boolean', (variable) => {
     for (const bad of ['maybe', 'y', '2', 'enabled', 'tru']) {
       const problems = expectRejected({ [variable]: bad }, variable);
       expect(problems.join()).toContain(bad);
@@ -138,8 +162,8 @@ describe('settingsFromEnv validation names the variable', () => {
   });
 
   it('SIDECAR_PORT must be a whole number from 1 to 65535', () => {
-    expect(settingsFromEnv({ SIDECAR_PORT: '1' }).injector.sidecar.port).toBe(1);
-    expect(settingsFromEnv({ SIDECAR_PORT: '65535' }).injector.sidecar.port).toBe(65535);
+    expect(sidecarOf(settingsFromEnv({ SIDECAR_PORT: '1' })).ports).toEqual([{ name: 'http', containerPort: 1 }]);
+    expect(sidecarOf(settingsFromEnv({ SIDECAR_PORT: '65535' })).ports).toEqual([{ name: 'http', containerPort: 65535 }]);
     for (const bad of ['0', '65536', '-1', '80.5', 'http', '1e3', '0x50', '8080a']) expectRejected({ SIDECAR_PORT: bad }, 'SIDECAR_PORT');
   });
 
@@ -156,9 +180,21 @@ describe('settingsFromEnv validation names the variable', () => {
     for (const bad of ['0', '86401', '30s', '-1', '2.5']) expectRejected({ ...ssm, SSM_CACHE_TTL_SECONDS: bad }, 'SSM_CACHE_TTL_SECONDS');
   });
 
-  it.each(['SIDECAR_CPU_REQUEST', 'SIDECAR_MEMORY_REQUEST', 'SIDECAR_CPU_LIMIT', 'SIDECAR_MEMORY_LIMIT'])('%s must be a Kubernetes quantity', (variable) => {
-    for (const good of ['100m', '0.5', '64Mi', '1Gi', '2', '1e3', '.5']) expect(() => settingsFromEnv({ [variable]: good })).not.toThrow();
+  it.each([
+    ['SIDECAR_CPU_REQUEST', ['10m', '0.05', '.1', '100m']],
+    ['SIDECAR_MEMORY_REQUEST', ['1Mi', '64Mi', '1e6', '32Mi']],
+    ['SIDECAR_CPU_LIMIT', ['100m', '0.5', '2', '1e3']],
+    ['SIDECAR_MEMORY_LIMIT', ['64Mi', '1Gi', '1e9', '128M']],
+  ] as const)('%s must be a Kubernetes quantity', (variable, goods) => {
+    for (const good of goods) expect(() => settingsFromEnv({ [variable]: good })).not.toThrow();
     for (const bad of ['lots', '64MB', '1.2.3', '100 m', 'm']) expectRejected({ [variable]: bad }, variable);
+  });
+
+  it('a shorthand that makes the template invalid is refused with the field and the variable named', () => {
+    const problems = expectRejected({ SIDECAR_CPU_REQUEST: '2' }, 'SIDECAR_CPU_REQUEST');
+    expect(problems.join()).toMatch(/resources\.requests\.cpu/);
+    expect(problems.join()).toMatch(/limit/);
+    expectRejected({ SIDECAR_MEMORY_LIMIT: '100m' }, 'SIDECAR_MEMORY_LIMIT');
   });
 
   it('ANNOTATION_PREFIX must be a DNS subdomain', () => {
@@ -171,12 +207,16 @@ describe('settingsFromEnv validation names the variable', () => {
   });
 
   it('SIDECAR_NAME must be a DNS label', () => {
-    for (const good of ['a', 'my-sidecar', 'x1', 'a'.repeat(63)]) expect(settingsFromEnv({ SIDECAR_NAME: good }).injector.sidecar.name).toBe(good);
+    for (const good of ['a', 'my-sidecar', 'x1', 'a'.repeat(63)]) {
+      const settings = settingsFromEnv({ SIDECAR_NAME: good });
+      expect(settings.injector.template.sidecarName).toBe(good);
+      expect(sidecarOf(settings).name).toBe(good);
+    }
     for (const bad of ['My-Sidecar', 'my_sidecar', '-x', 'x-', 'a.b', 'a'.repeat(64)]) expectRejected({ SIDECAR_NAME: bad }, 'SIDECAR_NAME');
   });
 
   it('SIDECAR_PORT_NAME must be an IANA port name', () => {
-    for (const good of ['http', 'metrics-1', 'a'.repeat(15)]) expect(settingsFromEnv({ SIDECAR_PORT_NAME: good }).injector.sidecar.portName).toBe(good);
+    for (const good of ['http', 'metrics-1', 'a'.repeat(15)]) expect(sidecarOf(settingsFromEnv({ SIDECAR_PORT_NAME: good })).ports[0].name).toBe(good);
     for (const bad of ['HTTP', '123', 'a--b', '-http', 'a'.repeat(16), 'http_port']) expectRejected({ SIDECAR_PORT_NAME: bad }, 'SIDECAR_PORT_NAME');
   });
 
@@ -199,7 +239,7 @@ describe('settingsFromEnv validation names the variable', () => {
     fc.assert(
       fc.property(fc.integer({ min: -100_000, max: 200_000 }), (port) => {
         const text = String(port);
-        if (port >= 1 && port <= 65535) expect(settingsFromEnv({ SIDECAR_PORT: text }).injector.sidecar.port).toBe(port);
+        if (port >= 1 && port <= 65535) expect(sidecarOf(settingsFromEnv({ SIDECAR_PORT: text })).ports[0].containerPort).toBe(port);
         else expectRejected({ SIDECAR_PORT: text }, 'SIDECAR_PORT');
       }),
     );
@@ -271,17 +311,22 @@ describe('SSM parameters', () => {
 describe('SIDECAR_CONTAINER_JSON', () => {
   it('adds extra container fields', () => {
     const extra = { securityContext: { runAsNonRoot: true }, args: ['--a'], env: [{ name: 'X', value: 'y' }] };
-    expect(settingsFromEnv({ SIDECAR_CONTAINER_JSON: JSON.stringify(extra) }).injector.sidecar.extra).toEqual(extra);
+    expect(sidecarOf(settingsFromEnv({ SIDECAR_CONTAINER_JSON: JSON.stringify(extra) }))).toMatchObject(extra);
   });
 
-  it.each(['name', 'image', 'ports', 'resources', 'restartPolicy'])('may not set the reserved field %s', (field) => {
+  it('is checked with the template: a wrong type one level down is refused with its path', () => {
+    const problems = expectRejected({ SIDECAR_CONTAINER_JSON: '{"securityContext":{"runAsUser":"1000"}}' }, 'SIDECAR_CONTAINER_JSON');
+    expect(problems.join()).toContain('securityContext.runAsUser');
+  });
+
+  it.each(['name', 'image', 'restartPolicy'])('may not set the reserved field %s', (field) => {
     const problems = expectRejected({ SIDECAR_CONTAINER_JSON: JSON.stringify({ [field]: 'x', args: [] }) }, 'SIDECAR_CONTAINER_JSON');
     expect(problems.join()).toContain(field);
   });
 
   it('names every reserved field it finds', () => {
-    const problems = expectRejected({ SIDECAR_CONTAINER_JSON: '{"name":"a","image":"b","ports":[]}' }, 'SIDECAR_CONTAINER_JSON');
-    expect(problems.join()).toContain('name, image, ports');
+    const problems = expectRejected({ SIDECAR_CONTAINER_JSON: '{"name":"a","image":"b","restartPolicy":"Always"}' }, 'SIDECAR_CONTAINER_JSON');
+    expect(problems.join()).toContain('name, image, restartPolicy');
   });
 
   it('must be valid JSON', () => {
