@@ -29,7 +29,7 @@ export function parseContextValue(key: string, kind: SettingKind, raw: unknown):
   switch (kind) {
     case 'string':
       if (typeof raw === 'string') return { value: raw.trim() };
-      if (typeof raw === 'number') return { value: String(raw) };
+      if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
       return bad('a string');
     case 'number': {
       if (typeof raw === 'number' && Number.isFinite(raw)) return { value: raw };

@@ -1,24 +1,24 @@
+import { BUNDLED_TEMPLATE_FILE } from './sidecar-template.ts';
 import type { SidecarInjectorSettings } from './settings.ts';
 
 /**
  * The function's environment, built from the settings: the contract with functions/ (its
  * settings module reads exactly these variables). The release (image and version) always comes
- * from the two SSM parameters, so SIDECAR_IMAGE and SIDECAR_VERSION are not set.
+ * from the two SSM parameters, so SIDECAR_IMAGE and SIDECAR_VERSION are not set; the template
+ * comes as a file in the bundle, with the shorthand settings already applied to it.
  */
-export function functionEnvironment(settings: SidecarInjectorSettings): Record<string, string> {
+export function functionEnvironment(settings: SidecarInjectorSettings, sidecarName: string): Record<string, string> {
   const env: Record<string, string> = {
     ANNOTATION_PREFIX: settings.annotationPrefix,
-    SIDECAR_NAME: settings.sidecarName,
-    SIDECAR_PORT: String(settings.sidecarPort),
-    SIDECAR_PORT_NAME: settings.sidecarPortName,
-    SIDECAR_CPU_REQUEST: settings.sidecarCpuRequest,
-    SIDECAR_MEMORY_REQUEST: settings.sidecarMemoryRequest,
-    SIDECAR_CPU_LIMIT: settings.sidecarCpuLimit,
-    SIDECAR_MEMORY_LIMIT: settings.sidecarMemoryLimit,
+    SIDECAR_NAME: sidecarName,
+    // The resolved, validated template, written into the bundle by the stack (sidecar-template.ts).
+    SIDECAR_TEMPLATE_FILE: BUNDLED_TEMPLATE_FILE,
     UPGRADE_ON_UPDATE: String(settings.upgradeOnUpdate),
-    NATIVE_SIDECAR: String(settings.nativeSidecar),
+    NATIVE_SIDECAR: settings.nativeSidecar,
     SKIP_HOST_NETWORK: String(settings.skipHostNetwork),
     SKIP_MIRROR_PODS: String(settings.skipMirrorPods),
+    SKIP_WINDOWS_PODS: String(settings.skipWindowsPods),
+    KEEP_GUARANTEED_QOS: String(settings.keepGuaranteedQos),
     MAX_BODY_BYTES: String(settings.maxBodyBytes),
     SSM_VERSION_PARAMETER: settings.versionParameterName,
     SSM_IMAGE_PARAMETER: settings.imageParameterName,
@@ -28,9 +28,6 @@ export function functionEnvironment(settings: SidecarInjectorSettings): Record<s
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_LOG_LEVEL: settings.logLevel,
   };
-  if (settings.sidecarContainer !== undefined && Object.keys(settings.sidecarContainer).length > 0) {
-    env.SIDECAR_CONTAINER_JSON = JSON.stringify(settings.sidecarContainer);
-  }
   if (settings.pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = settings.pathToken;
   return env;
 }
@@ -41,17 +38,12 @@ export const SETTING_OF_VARIABLE: Record<string, keyof SidecarInjectorSettings> 
   SIDECAR_NAME: 'sidecarName',
   SIDECAR_IMAGE: 'sidecarImage',
   SIDECAR_VERSION: 'sidecarVersion',
-  SIDECAR_PORT: 'sidecarPort',
-  SIDECAR_PORT_NAME: 'sidecarPortName',
-  SIDECAR_CPU_REQUEST: 'sidecarCpuRequest',
-  SIDECAR_MEMORY_REQUEST: 'sidecarMemoryRequest',
-  SIDECAR_CPU_LIMIT: 'sidecarCpuLimit',
-  SIDECAR_MEMORY_LIMIT: 'sidecarMemoryLimit',
-  SIDECAR_CONTAINER_JSON: 'sidecarContainer',
   UPGRADE_ON_UPDATE: 'upgradeOnUpdate',
   NATIVE_SIDECAR: 'nativeSidecar',
   SKIP_HOST_NETWORK: 'skipHostNetwork',
   SKIP_MIRROR_PODS: 'skipMirrorPods',
+  SKIP_WINDOWS_PODS: 'skipWindowsPods',
+  KEEP_GUARANTEED_QOS: 'keepGuaranteedQos',
   MAX_BODY_BYTES: 'maxBodyBytes',
   SSM_VERSION_PARAMETER: 'versionParameterName',
   SSM_IMAGE_PARAMETER: 'imageParameterName',

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
 import { settingsProblems as webhookProblems } from '../webhook-config/render.ts';
 import { functionEnvironment, SETTING_OF_VARIABLE } from './function-environment.ts';
+import { resolveSidecarTemplate } from './sidecar-template.ts';
 import { DEFAULT_SETTINGS, SETTING_KEYS, SettingsError, type SidecarInjectorSettings } from './settings.ts';
 
 /**
@@ -139,9 +140,11 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   // Function behaviour.
   check(typeof s.createApiGatewayLoggingRole === 'boolean', 'createApiGatewayLoggingRole must be true or false');
   check(typeof s.upgradeOnUpdate === 'boolean', 'upgradeOnUpdate must be true or false');
-  check(typeof s.nativeSidecar === 'boolean', 'nativeSidecar must be true or false');
+  oneOf('nativeSidecar', ['auto', 'true', 'false']);
   check(typeof s.skipHostNetwork === 'boolean', 'skipHostNetwork must be true or false');
   check(typeof s.skipMirrorPods === 'boolean', 'skipMirrorPods must be true or false');
+  check(typeof s.skipWindowsPods === 'boolean', 'skipWindowsPods must be true or false');
+  check(typeof s.keepGuaranteedQos === 'boolean', 'keepGuaranteedQos must be true or false');
   integer('maxBodyBytes', 1024, 6 * 1024 * 1024, ' (a synchronous Lambda call carries at most 6 MB)');
   if (problems.length === 0) problems.push(...functionEnvironmentProblems(s));
 
@@ -199,7 +202,8 @@ function cidrProblem(cidr: string): string | undefined {
  * so a value the function would refuse at start fails the synth instead of every admission.
  */
 function functionEnvironmentProblems(s: SidecarInjectorSettings): string[] {
-  const env = functionEnvironment(s);
+  const resolved = resolveSidecarTemplate(s);
+  if ('problems' in resolved) return resolved.problems;
   const problems: string[] = [];
   const collect = (candidate: Record<string, string>): void => {
     try {
@@ -209,7 +213,9 @@ function functionEnvironmentProblems(s: SidecarInjectorSettings): string[] {
       problems.push(...error.problems.map(inSettingNames));
     }
   };
-  collect(env);
+  // The template file is written into the bundle later; its content was checked just above.
+  const { SIDECAR_TEMPLATE_FILE: _bundled, ...rest } = functionEnvironment(s, resolved.template.sidecarName);
+  collect(rest);
   // The initial release goes into the parameters the stack creates: check it the same way.
   if (s.createParameters) collect({ SIDECAR_IMAGE: s.sidecarImage, SIDECAR_VERSION: s.sidecarVersion });
   return problems;

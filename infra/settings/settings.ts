@@ -32,23 +32,39 @@ export interface SidecarInjectorSettings {
 
   // --- The sidecar and the injector's behaviour (function environment)
   annotationPrefix: string;
-  sidecarName: string;
+  /**
+   * A YAML or JSON file holding the sidecar template (a pod fragment: initContainers,
+   * containers, volumes, imagePullSecrets), relative to the directory `cdk` runs in. Validated at
+   * synth with the function's own validator and shipped inside the function's bundle. Unset: the
+   * built-in template (or `sidecarTemplate`).
+   */
+  sidecarTemplateFile?: string;
+  /** The sidecar template as an object, for apps that build it in code; exclusive with sidecarTemplateFile. */
+  sidecarTemplate?: Record<string, unknown>;
+  /** The template's container that takes the release's image; defaults to my-sidecar, or the template's only container. */
+  sidecarName?: string;
   /** Initial value of the image parameter (when the stack creates it): a repository or a full reference. */
   sidecarImage: string;
   /** Initial value of the version parameter (when the stack creates it). */
   sidecarVersion: string;
-  sidecarPort: number;
-  sidecarPortName: string;
-  sidecarCpuRequest: string;
-  sidecarMemoryRequest: string;
-  sidecarCpuLimit: string;
-  sidecarMemoryLimit: string;
-  /** Extra container fields (env, args, securityContext, ...) merged into the sidecar. */
+  // Shorthands: each edits the sidecar container of the template; unset, the template's value stands.
+  sidecarPort?: number;
+  sidecarPortName?: string;
+  sidecarCpuRequest?: string;
+  sidecarMemoryRequest?: string;
+  sidecarCpuLimit?: string;
+  sidecarMemoryLimit?: string;
+  /** Container fields (env, args, securityContext, ...) merged into the template's sidecar. */
   sidecarContainer?: Record<string, unknown>;
   upgradeOnUpdate: boolean;
-  nativeSidecar: boolean;
+  /** auto: native sidecars (init containers with restartPolicy Always) in run-to-completion pods; true: in every pod; false: never. */
+  nativeSidecar: 'auto' | 'true' | 'false';
   skipHostNetwork: boolean;
   skipMirrorPods: boolean;
+  /** Leave Windows pods alone; false injects them without the Linux-only security fields. */
+  skipWindowsPods: boolean;
+  /** Keep Guaranteed pods Guaranteed by giving the injected containers requests equal to their limits. */
+  keepGuaranteedQos: boolean;
   maxBodyBytes: number;
 
   // --- Release parameters in SSM
@@ -128,19 +144,14 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   serviceName: 'sidecar-injector',
   metricsNamespace: 'SidecarInjector',
   annotationPrefix: 'injector.my-company.com',
-  sidecarName: 'my-sidecar',
   sidecarImage: 'my-org/my-sidecar',
   sidecarVersion: '1.2.1',
-  sidecarPort: 8080,
-  sidecarPortName: 'http',
-  sidecarCpuRequest: '50m',
-  sidecarMemoryRequest: '32Mi',
-  sidecarCpuLimit: '100m',
-  sidecarMemoryLimit: '64Mi',
   upgradeOnUpdate: false,
-  nativeSidecar: false,
+  nativeSidecar: 'auto',
   skipHostNetwork: true,
   skipMirrorPods: true,
+  skipWindowsPods: true,
+  keepGuaranteedQos: true,
   maxBodyBytes: 6 * 1024 * 1024,
   createParameters: true,
   versionParameterName: '/sidecar-injector/version',
@@ -178,6 +189,8 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   serviceName: 'string',
   metricsNamespace: 'string',
   annotationPrefix: 'string',
+  sidecarTemplateFile: 'string',
+  sidecarTemplate: 'object',
   sidecarName: 'string',
   sidecarImage: 'string',
   sidecarVersion: 'string',
@@ -189,9 +202,11 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   sidecarMemoryLimit: 'string',
   sidecarContainer: 'object',
   upgradeOnUpdate: 'boolean',
-  nativeSidecar: 'boolean',
+  nativeSidecar: 'string',
   skipHostNetwork: 'boolean',
   skipMirrorPods: 'boolean',
+  skipWindowsPods: 'boolean',
+  keepGuaranteedQos: 'boolean',
   maxBodyBytes: 'number',
   createParameters: 'boolean',
   versionParameterName: 'string',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +9,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { functionEnvironment } from '../settings/function-environment.ts';
-import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
+import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
 import { HANDLER_BUNDLE } from './handler-bundle.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
@@ -78,6 +82,13 @@ export class MutateFunction extends Construct {
       inlinePolicies: { WebhookFunction: new iam.PolicyDocument({ statements }) },
     });
 
+    // The template, validated at synth with the function's own parser, travels inside the bundle
+    // as JSON; the asset hash covers the bundle's output, so a template change is a new version.
+    const resolved = resolveSidecarTemplate(settings);
+    if ('problems' in resolved) throw new SettingsError(resolved.problems);
+    const templateFile = join(mkdtempSync(join(tmpdir(), 'sidecar-template-')), BUNDLED_TEMPLATE_FILE);
+    writeFileSync(templateFile, `${JSON.stringify(resolved.template.fragment, null, 2)}\n`);
+
     this.function = new NodejsFunction(this, 'Handler', {
       entry: HANDLER_ENTRY,
       handler: 'handler',
@@ -92,7 +103,7 @@ export class MutateFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // Stack traces point into the TypeScript sources through the bundled source map.
-      environment: { ...functionEnvironment(settings), NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...functionEnvironment(settings, resolved.template.sidecarName), NODE_OPTIONS: '--enable-source-maps' },
       ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
       bundling: {
         forceDockerBundling: false,
@@ -104,6 +115,11 @@ export class MutateFunction extends Construct {
         mainFields: [...HANDLER_BUNDLE.mainFields],
         bundleAwsSDK: true,
         externalModules: [],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${templateFile}" "${outputDir}/${BUNDLED_TEMPLATE_FILE}"`],
+        },
       },
     });
 

@@ -193,18 +193,18 @@ describe('the sidecar and the other containers', () => {
   });
 });
 
-describe('enums of validation.go', () => {
+describe('enums (the served v1.37 schema has them; validation.go enforces them)', () => {
   it.each([
     ['imagePullPolicy', 'always', 'containers[0] (my-sidecar).imagePullPolicy: "always" is not supported; one of Always, IfNotPresent, Never (did you mean "Always"?)'],
     ['imagePullPolicy', '', 'containers[0] (my-sidecar).imagePullPolicy: empty; the API server fills in a default: omit it, or one of Always, IfNotPresent, Never'],
-    ['terminationMessagePolicy', 'Logs', 'containers[0] (my-sidecar).terminationMessagePolicy: "Logs" is not supported; one of File, FallbackToLogsOnError'],
+    ['terminationMessagePolicy', 'Logs', 'containers[0] (my-sidecar).terminationMessagePolicy: "Logs" is not supported; one of FallbackToLogsOnError, File'],
   ])('%s: %j', (field, value, message) => {
     expect(problemsOf(sidecarWith((s) => { s[field] = value; }))).toEqual([message]);
   });
 
   it('port protocol', () => {
     expect(problemsOf(sidecarWith((s) => { s.ports = [{ containerPort: 80, protocol: 'HTTP' }]; }))).toEqual([
-      'containers[0] (my-sidecar).ports[0].protocol: "HTTP" is not supported; one of TCP, UDP, SCTP',
+      'containers[0] (my-sidecar).ports[0].protocol: "HTTP" is not supported; one of SCTP, TCP, UDP',
     ]);
   });
 
@@ -415,10 +415,12 @@ describe('probes and lifecycle', () => {
   });
 
   it('readiness probes may not set terminationGracePeriodSeconds; ports must be valid', () => {
-    expect(withProbe({ httpGet: { port: 'Http', scheme: 'http' }, terminationGracePeriodSeconds: 5 }, 'readinessProbe')).toEqual([
+    expect(withProbe({ httpGet: { port: 'Http' }, terminationGracePeriodSeconds: 5 }, 'readinessProbe')).toEqual([
       'containers[0] (my-sidecar).readinessProbe.httpGet.port: "Http" is neither a port number nor a valid port name (IANA_SVC_NAME)',
-      'containers[0] (my-sidecar).readinessProbe.httpGet.scheme: "http" is not supported; one of HTTP, HTTPS (did you mean "HTTP"?)',
       'containers[0] (my-sidecar).readinessProbe.terminationGracePeriodSeconds: may not be set on a readinessProbe',
+    ]);
+    expect(withProbe({ httpGet: { port: 80, scheme: 'http' } }, 'readinessProbe')).toEqual([
+      'containers[0] (my-sidecar).readinessProbe.httpGet.scheme: "http" is not supported; one of HTTP, HTTPS (did you mean "HTTP"?)',
     ]);
   });
 

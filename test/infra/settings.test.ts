@@ -4,7 +4,11 @@ import { settingsFromContext } from '../../infra/settings/from-context.ts';
 import { functionEnvironment } from '../../infra/settings/function-environment.ts';
 import { resolveSettings } from '../../infra/settings/resolve.ts';
 import { DEFAULT_SETTINGS, SETTING_KEYS, SettingsError, type SidecarInjectorSettings } from '../../infra/settings/settings.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { settingsFromEnv } from '../../functions/shell/settings.ts';
+import { resolveSidecarTemplate } from '../../infra/settings/sidecar-template.ts';
 
 function problemsOf(given: Partial<SidecarInjectorSettings>): string[] {
   try {
@@ -118,9 +122,12 @@ describe('resolveSettings', () => {
 
   it('words the function\'s own validation in setting names', () => {
     expect(problemsOf({ sidecarCpuRequest: 'lots', sidecarName: 'My_Sidecar', sidecarContainer: { image: 'x' } })).toEqual([
-      expect.stringMatching(/^sidecarName="My_Sidecar" must be a DNS label/),
       expect.stringMatching(/^sidecarCpuRequest="lots" is not a Kubernetes quantity/),
       expect.stringMatching(/^sidecarContainer may not set image/),
+      expect.stringMatching(/^sidecarName="My_Sidecar" must be a DNS label/),
+    ]);
+    expect(problemsOf({ sidecarCpuRequest: '2' })).toEqual([
+      expect.stringMatching(/^the built-in template as edited by sidecarCpuRequest: containers\[0\] \(my-sidecar\)\.resources\.requests\.cpu: "2" is above the limit "100m"/),
     ]);
     expect(problemsOf({ sidecarImage: 'Not A Valid Image' })[0]).toMatch(/^sidecarImage\/sidecarVersion: /);
   });
@@ -175,22 +182,71 @@ describe('resolveSettings', () => {
 describe('functionEnvironment', () => {
   it('is what the function reads, and the function accepts it', () => {
     const settings = resolveSettings({ pathToken: 'x'.repeat(24), sidecarContainer: { args: ['--verbose'] }, upgradeOnUpdate: true });
-    const env = functionEnvironment(settings);
+    const env = functionEnvironment(settings, 'my-sidecar');
     expect(env).toMatchObject({
+      SIDECAR_NAME: 'my-sidecar',
+      SIDECAR_TEMPLATE_FILE: 'sidecar-template.json',
       ANNOTATION_PREFIX: 'injector.my-company.com',
       SSM_VERSION_PARAMETER: '/sidecar-injector/version',
       SSM_IMAGE_PARAMETER: '/sidecar-injector/image',
       SSM_WITH_DECRYPTION: 'false',
       WEBHOOK_PATH_TOKEN: 'x'.repeat(24),
-      SIDECAR_CONTAINER_JSON: '{"args":["--verbose"]}',
       UPGRADE_ON_UPDATE: 'true',
       POWERTOOLS_SERVICE_NAME: 'sidecar-injector',
       POWERTOOLS_METRICS_NAMESPACE: 'SidecarInjector',
     });
-    expect(env).not.toHaveProperty('SIDECAR_IMAGE');
-    const parsed = settingsFromEnv({ ...env, AWS_REGION: 'eu-west-1' });
+    // The shorthands are applied at synth, into the template the bundle carries.
+    for (const variable of ['SIDECAR_IMAGE', 'SIDECAR_CONTAINER_JSON', 'SIDECAR_PORT', 'SIDECAR_CPU_REQUEST']) expect(env).not.toHaveProperty(variable);
+    const resolved = resolveSidecarTemplate(settings);
+    if ('problems' in resolved) throw new Error(resolved.problems.join());
+    expect(resolved.template.fragment.containers[0]).toMatchObject({ name: 'my-sidecar', args: ['--verbose'] });
+    const dir = mkdtempSync(join(tmpdir(), 'fn-'));
+    writeFileSync(join(dir, env.SIDECAR_TEMPLATE_FILE as string), JSON.stringify(resolved.template.fragment));
+    const parsed = settingsFromEnv({ ...env, AWS_REGION: 'eu-west-1', LAMBDA_TASK_ROOT: dir });
+    expect(parsed.injector.template).toEqual(resolved.template);
     expect(parsed.release).toMatchObject({ source: 'ssm', versionParameter: '/sidecar-injector/version', withDecryption: false });
     expect(parsed.pathToken).toBe('x'.repeat(24));
     expect(parsed.injector.upgradeOnUpdate).toBe(true);
+  });
+});
+
+describe('the sidecar template at synth', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('reads a YAML template file, applies the shorthands and validates it with the function\'s validator', () => {
+    const path = file('shipper.yaml', [
+      'initContainers:',
+      '  - name: log-setup',
+      '    image: busybox:1.36',
+      '    command: [sh, -c, "mkdir -p /var/log/app"]',
+      '    volumeMounts: [{ name: app-logs, mountPath: /var/log/app }]',
+      'containers:',
+      '  - name: shipper',
+      '    volumeMounts: [{ name: app-logs, mountPath: /var/log/app, readOnly: true }]',
+      '    resources: { requests: { cpu: 10m, memory: 16Mi }, limits: { cpu: 100m, memory: 64Mi } }',
+      'volumes:',
+      '  - { name: app-logs, emptyDir: {} }',
+      '',
+    ].join('\n'));
+    const resolved = resolveSidecarTemplate(resolveSettings({ sidecarTemplateFile: path, sidecarMemoryLimit: '128Mi' }));
+    if ('problems' in resolved) throw new Error(resolved.problems.join());
+    expect(resolved.template.sidecarName).toBe('shipper');
+    expect(resolved.template.fragment.containers[0]?.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
+    expect(resolved.template.fragment.initContainers.map((c) => c.name)).toEqual(['log-setup']);
+  });
+
+  it('refuses a template the API server would refuse or mangle, naming the setting, the field and the fix', () => {
+    const misspelled = file('bad.yaml', 'containers:\n  - name: my-sidecar\n    securityContext: { runAsNonroot: true }\n');
+    expect(problemsOf({ sidecarTemplateFile: misspelled })).toEqual([expect.stringMatching(/^sidecarTemplateFile \(.*bad\.yaml\): containers\[0\] \(my-sidecar\)\.securityContext\.runAsNonroot: .*runAsNonRoot/)]);
+    expect(problemsOf({ sidecarTemplate: { containers: [{ name: 'my-sidecar', volumeMounts: [{ name: 'nowhere', mountPath: '/x' }] }] } })).toEqual([
+      expect.stringMatching(/^sidecarTemplate: containers\[0\] \(my-sidecar\)\.volumeMounts\[0\]/),
+    ]);
+    expect(problemsOf({ sidecarTemplateFile: join(dir, 'missing.yaml') })).toEqual([expect.stringMatching(/^sidecarTemplateFile=".*missing\.yaml" does not exist/)]);
+    expect(problemsOf({ sidecarTemplateFile: misspelled, sidecarTemplate: {} })).toEqual([expect.stringContaining('set one of them')]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { defaultFragment } from '../../functions/core/template/pod-fragment.ts';
 import { functionEnvironment } from '../../infra/settings/function-environment.ts';
 import { resolveSettings } from '../../infra/settings/resolve.ts';
 import { OUTPUTS } from '../../infra/stack/sidecar-injector-stack.ts';
@@ -34,7 +35,7 @@ describe('the function', () => {
 
   it('gets exactly the environment of the contract, release from SSM', () => {
     const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
-    expect(fn.Properties.Environment.Variables).toEqual({ ...functionEnvironment(resolveSettings({})), NODE_OPTIONS: '--enable-source-maps' });
+    expect(fn.Properties.Environment.Variables).toEqual({ ...functionEnvironment(resolveSettings({}), 'my-sidecar'), NODE_OPTIONS: '--enable-source-maps' });
     expect(fn.Properties.Environment.Variables).not.toHaveProperty('WEBHOOK_PATH_TOKEN');
     expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
@@ -43,7 +44,9 @@ describe('the function', () => {
     const assets = readdirSync(s.directory).filter((name) => name.startsWith('asset.') && statSync(join(s.directory, name)).isDirectory());
     expect(assets).toHaveLength(1);
     const dir = join(s.directory, assets[0]!);
-    expect(readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    expect(readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map', 'sidecar-template.json']);
+    // The template the function reads at start: the built-in one, validated at synth.
+    expect(JSON.parse(readFileSync(join(dir, 'sidecar-template.json'), 'utf8'))).toEqual(defaultFragment());
     const bundle = readFileSync(join(dir, 'index.js'), 'utf8');
     expect(bundle).toMatch(/module\.exports\s*=/);
     expect(bundle).not.toMatch(/^\s*import\s|\bimport\.meta\b/m);
@@ -73,7 +76,8 @@ describe('the function', () => {
     const fn = Object.values(s.template.findResources('AWS::Lambda::Function'))[0]!;
     const result = spawnSync(process.execPath, ['--input-type=commonjs', '-e', script], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', ...fn.Properties.Environment.Variables, AWS_REGION: 'eu-west-1' },
+      // Lambda sets LAMBDA_TASK_ROOT to the unpacked bundle, where the function finds its template.
+      env: { PATH: process.env.PATH ?? '', ...fn.Properties.Environment.Variables, AWS_REGION: 'eu-west-1', LAMBDA_TASK_ROOT: join(s.directory, dir) },
     });
     expect(result.status, result.stderr.slice(0, 2000)).toBe(0);
     // The function's own structured log of the refusal (Powertools writes warnings to stderr).

@@ -58,6 +58,12 @@ function shapeProblem(doc: Obj, error: ErrorObject): string {
     }
     case 'type':
       return `${path || 'template'}: ${typeProblem(schema, value)}`;
+    case 'enum': {
+      const allowed = ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String);
+      if (value === '') return `${path}: empty; the API server fills in a default: omit it, or one of ${allowed.join(', ')}`;
+      const near = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
+      return `${path}: ${JSON.stringify(value)} is not supported; one of ${allowed.join(', ')}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
+    }
     case 'minimum':
     case 'maximum':
       return `${path}: ${JSON.stringify(value)} is out of range for ${integerKind(schema)} (${rangeText(schema)})`;

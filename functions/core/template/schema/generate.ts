@@ -1,19 +1,21 @@
 /**
- * Generates the pod-template schema and its compiled validator from Kubernetes' OpenAPI document
- * (`npm run schema:generate`). Writes, next to this file:
+ * Generates the pod-template schema and its compiled validator from the OpenAPI document a real
+ * Kubernetes API server serves at `/openapi/v3/api/v1`. Writes, next to this file:
  *   pod-fragment.schema.json        the strict JSON Schema (readable; what the drift test compares)
  *   pod-fragment.validator.gen.ts   that schema compiled by ajv into standalone code
  *
+ * `npm run schema:generate` starts the pinned kube-apiserver of the end-to-end suite (built by
+ * `npm run e2e:setup`; version in test/e2e/setup/kube-apiserver/go.mod) and writes both files from
+ * what it serves (test/e2e/template-schema.e2e.test.ts with UPDATE_TEMPLATE_SCHEMA=1); the same
+ * test, run normally, fails when the committed files differ. The served document, not the copy in
+ * the k8s.io/kubernetes module (api/openapi-spec/v3), is the source: only the served one carries
+ * the enums (protocol, imagePullPolicy, ...). `tsx generate.ts --from <file or URL>` works on a
+ * saved copy of a served document.
+ *
  * Why compiled ahead of time: ajv compiling the schema at start costs about 320 ms on this
  * machine, far over the Lambda's cold-start budget; the standalone code loads and runs in a few
- * milliseconds and needs nothing from ajv at run time (measured; see the README).
- *
- * Source, by default: the Kubernetes release the end-to-end suite runs (pinned in
- * test/e2e/setup/kube-apiserver/go.mod), from the Go module cache, where `go mod download
- * k8s.io/kubernetes@<version>` or `npm run e2e:setup` puts it. `--from <file or URL>` reads another
- * copy, e.g. a running API server's `/openapi/v3/api/v1`.
+ * milliseconds and needs nothing from ajv at run time (measured by measure-cost.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,12 +83,6 @@ export function pinnedKubernetesVersion(repoRoot: string): string {
   return version;
 }
 
-/** Where `go mod download k8s.io/kubernetes@<version>` leaves the OpenAPI document. */
-export function moduleCacheDocument(version: string): string {
-  const modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  return join(modCache, `k8s.io/kubernetes@${version}`, 'api/openapi-spec/v3/api__v1_openapi.json');
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -96,8 +92,8 @@ async function main(argv: string[]): Promise<void> {
   const repoRoot = join(here, '../../../..');
   const version = pinnedKubernetesVersion(repoRoot);
   const fromIndex = argv.indexOf('--from');
-  const from = fromIndex >= 0 ? argv[fromIndex + 1] : moduleCacheDocument(version);
-  if (!from) throw new Error('--from needs a file or URL');
+  const from = fromIndex >= 0 ? argv[fromIndex + 1] : undefined;
+  if (!from) throw new Error('--from <file or URL of a served /openapi/v3/api/v1> is required (or run npm run schema:generate)');
   const text = /^https?:\/\//.test(from) ? await (await fetch(from)).text() : readFileSync(from, 'utf8');
   const files = generateFiles(JSON.parse(text), version);
   writeFileSync(join(here, SCHEMA_FILE), files.schemaJson);
