@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { isDns1123Label, isDns1123Subdomain, isPortName } from '../core/kubernetes-names.ts';
 import { resolveSidecarImage } from '../core/image-reference.ts';
 import type { InjectorSettings, NativeSidecarMode, SidecarRelease } from '../core/injector-config.ts';
@@ -157,7 +158,8 @@ function sidecarTemplate(env: Env, reader: TemplateFileReader, problems: string[
   }
   let doc: unknown;
   if (file !== undefined) {
-    doc = readTemplateDocument(file, reader, problems);
+    // Relative to the function's code in Lambda (where the stack puts the template), else to the working directory.
+    doc = readTemplateDocument(isAbsolute(file) || !env.LAMBDA_TASK_ROOT ? file : join(env.LAMBDA_TASK_ROOT, file), reader, problems);
     if (doc === undefined) return { sidecarName: named ?? DEFAULT_SIDECAR_NAME, fragment: defaultFragment(named) };
   } else {
     doc = defaultFragment(named);
