@@ -12,6 +12,16 @@
 // Each module has one purpose; see its header comment.
 export { startAdmissionServer } from './admission-server.ts';
 export type { AdmissionDecision, AdmissionRequest, AdmissionServer, AdmissionServerOptions } from './admission-server.ts';
+export {
+  DIGEST_PIN,
+  digestPinPatch,
+  foreignWebhooks,
+  pinnedImage,
+  POD_IDENTITY,
+  podIdentityPatch,
+  registerForeignWebhook,
+} from './foreign-webhooks.ts';
+export type { ForeignWebhookRegistration } from './foreign-webhooks.ts';
 export { makeCA, makeCerts, makeServiceAccountKey, makeServingCert } from './certs.ts';
 export type { KeyPair, ServingCertOptions, TestCerts } from './certs.ts';
 export { startCluster } from './cluster.ts';
