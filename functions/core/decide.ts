@@ -1,5 +1,6 @@
 import { imageRepository, imageTag, sameImage } from './image-reference.ts';
 import { annotationKeys, MIRROR_POD_ANNOTATION, STATUS_INJECTED, type InjectorConfig, type InjectorSettings } from './injector-config.ts';
+import { cloneJson } from './json-clone.ts';
 import { pointer } from './json-pointer.ts';
 import { raisePodResources } from './pod-level-resources.ts';
 import { annotation, annotationsOf, containerList, findByName, isPlainObject, malformation, type ContainerList, type Placement } from './pod-view.ts';
@@ -126,7 +127,7 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
   }
   patch.push(...removeContainers(removals));
   patch.push(...insertInitContainers(pod, rendered.initContainers, removals));
-  for (const container of rendered.containers) if (added.includes(container.name)) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
+  for (const container of rendered.containers) if (added.includes(container.name)) patch.push({ op: 'add', path: '/spec/containers/-', value: cloneJson(container) });
   patch.push(...mergeKeyedList(pod, 'volumes', rendered.volumes), ...mergeKeyedList(pod, 'imagePullSecrets', rendered.imagePullSecrets));
 
   const raised = added.length > 0 ? raisePodResources(pod, patch) : [];
@@ -264,8 +265,8 @@ function convergeContainer(
   patch: PatchOperation[],
 ): void {
   const base = pointer('spec', placement.list, placement.index);
-  const { image, restartPolicy: _restart, ...fields } = desired;
-  reconcile(placement.container, fields as JsonValue, base, patch);
+  const image = desired.image;
+  reconcile(placement.container, convergedFields(desired), base, patch);
   const keepImage = sameImage(placement.container.image, image as string) || (desired.name === config.template.sidecarName && version.keepImage);
   if (typeof image === 'string' && !keepImage) patch.push({ op: 'image' in placement.container ? 'replace' : 'add', path: `${base}/image`, value: image });
   if (!rendered.sidecarNames.has(desired.name)) return;
@@ -274,6 +275,19 @@ function convergeContainer(
     patch.push({ op: restartPolicy === undefined ? 'add' : 'replace', path: `${base}/restartPolicy`, value: 'Always' });
   }
   if (placement.list === 'containers' && 'restartPolicy' in placement.container) patch.push({ op: 'remove', path: `${base}/restartPolicy` });
+}
+
+/** A template container without the fields converged separately (image, restartPolicy); made once per rendered container. */
+const fieldsOf = new WeakMap<Container, JsonObject>();
+
+function convergedFields(desired: Container): JsonObject {
+  let fields = fieldsOf.get(desired);
+  if (!fields) {
+    const { image: _image, restartPolicy: _restart, ...rest } = desired;
+    fields = rest as JsonObject;
+    fieldsOf.set(desired, fields);
+  }
+  return fields;
 }
 
 /**
@@ -299,7 +313,7 @@ function insertInitContainers(pod: Pod, desired: Container[], removals: Placemen
     .map((c) => c.name);
   const missing = desired.filter((c) => findByName(pod, c.name).length === 0);
   if (missing.length === 0) return [];
-  if (!present) return [{ op: 'add', path: '/spec/initContainers', value: missing }];
+  if (!present) return [{ op: 'add', path: '/spec/initContainers', value: cloneJson(missing) }];
   const ops: PatchOperation[] = [];
   let position = 0;
   for (const container of desired) {
@@ -309,7 +323,7 @@ function insertInitContainers(pod: Pod, desired: Container[], removals: Placemen
       continue;
     }
     if (!missing.includes(container)) continue; // stands among the regular containers: converged there
-    ops.push({ op: 'add', path: `/spec/initContainers/${position}`, value: container });
+    ops.push({ op: 'add', path: `/spec/initContainers/${position}`, value: cloneJson(container) });
     names.splice(position, 0, container.name);
     position++;
   }
@@ -320,7 +334,7 @@ function insertInitContainers(pod: Pod, desired: Container[], removals: Placemen
 function mergeKeyedList(pod: Pod, list: 'volumes' | 'imagePullSecrets', desired: JsonObject[]): PatchOperation[] {
   if (desired.length === 0) return [];
   const actual = isPlainObject(pod.spec) ? pod.spec[list] : undefined;
-  if (!Array.isArray(actual)) return [{ op: 'add', path: `/spec/${list}`, value: desired }];
+  if (!Array.isArray(actual)) return [{ op: 'add', path: `/spec/${list}`, value: cloneJson(desired) }];
   const ops: PatchOperation[] = [];
   reconcile(actual, desired, `/spec/${list}`, ops, list);
   return ops;

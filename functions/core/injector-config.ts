@@ -44,6 +44,15 @@ export interface AnnotationKeys {
 export const STATUS_INJECTED = 'injected';
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
+const keysByPrefix = new Map<string, AnnotationKeys>();
+
+/** The three keys for a prefix; built once per prefix (every review asks for them). */
 export function annotationKeys(prefix: string): AnnotationKeys {
-  return { status: `${prefix}/status`, version: `${prefix}/version`, inject: `${prefix}/inject` };
+  let keys = keysByPrefix.get(prefix);
+  if (!keys) {
+    keys = Object.freeze({ status: `${prefix}/status`, version: `${prefix}/version`, inject: `${prefix}/inject` });
+    if (keysByPrefix.size > 16) keysByPrefix.clear();
+    keysByPrefix.set(prefix, keys);
+  }
+  return keys;
 }
