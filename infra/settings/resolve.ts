@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
-import { settingsProblems as webhookProblems } from '../webhook-config/render.ts';
+import { settingsProblems as webhookProblems, type WebhookConfigurationSettings } from '../webhook-config/render.ts';
 import { functionEnvironment, SETTING_OF_VARIABLE } from './function-environment.ts';
 import { DEFAULT_SETTINGS, SETTING_KEYS, SettingsError, type SidecarInjectorSettings } from './settings.ts';
 
@@ -20,6 +20,28 @@ export function resolveSettings(given: Partial<SidecarInjectorSettings> = {}): S
   problems.push(...settingsProblems(settings));
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+/** What the renderer of the cluster's manifest takes, from the stack's settings. */
+export function webhookRenderSettings(settings: SidecarInjectorSettings, url: string): WebhookConfigurationSettings {
+  return {
+    url,
+    name: settings.webhookConfigurationName,
+    webhookName: webhookNameOf(settings),
+    upgradeOnUpdate: settings.upgradeOnUpdate,
+    failurePolicy: settings.failurePolicy,
+    timeoutSeconds: settings.webhookTimeoutSeconds,
+    reinvocationPolicy: settings.reinvocationPolicy,
+    matchPolicy: settings.matchPolicy,
+    objectSelector: settings.objectSelector,
+    ...(settings.namespaceSelector !== undefined ? { namespaceSelector: settings.namespaceSelector } : {}),
+    excludedNamespaces: settings.excludedNamespaces,
+    sidecarName: settings.sidecarName,
+    annotationPrefix: settings.annotationPrefix,
+    skipHostNetwork: settings.skipHostNetwork,
+    skipMirrorPods: settings.skipMirrorPods,
+    failOpen: settings.failOpen,
+  };
 }
 
 /** The webhook's name in the cluster, derived from the annotation prefix unless set. */
@@ -146,24 +168,11 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   if (problems.length === 0) problems.push(...functionEnvironmentProblems(s));
 
   // The MutatingWebhookConfiguration: the renderer's own rules, worded with setting names.
-  const webhook = webhookProblems({
-    url: 'https://validation.invalid/mutate',
-    name: s.webhookConfigurationName,
-    webhookName: webhookNameOf(s),
-    upgradeOnUpdate: s.upgradeOnUpdate,
-    failurePolicy: s.failurePolicy,
-    timeoutSeconds: s.webhookTimeoutSeconds,
-    reinvocationPolicy: s.reinvocationPolicy,
-    matchPolicy: s.matchPolicy,
-    objectSelector: s.objectSelector,
-    ...(s.namespaceSelector !== undefined ? { namespaceSelector: s.namespaceSelector } : {}),
-    excludedNamespaces: s.excludedNamespaces,
-  });
-  problems.push(
-    ...webhook
-      .filter((p) => !p.startsWith('timeoutSeconds') && !p.startsWith('upgradeOnUpdate'))
-      .map((p) => p.replace(/^name "/, 'webhookConfigurationName "')),
-  );
+  const webhook = webhookProblems(webhookRenderSettings(s, 'https://validation.invalid/mutate'));
+  // The injector's own keys are checked with the function's rules above; report them once.
+  const checkedAbove = /^(timeoutSeconds|upgradeOnUpdate|sidecarName|annotationPrefix|skipHostNetwork|skipMirrorPods)\b/;
+  problems.push(...webhook.filter((p) => !checkedAbove.test(p)).map((p) => p.replace(/^name "/, 'webhookConfigurationName "')));
+  check(typeof s.failOpen === 'boolean', 'failOpen must be true or false');
 
   // Alarms.
   check(

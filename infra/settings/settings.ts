@@ -96,6 +96,11 @@ export interface SidecarInjectorSettings {
   objectSelector: LabelSelector;
   namespaceSelector?: LabelSelector;
   excludedNamespaces: string[];
+  /**
+   * Fail open, visibly: the webhook gets failurePolicy Ignore, and a ValidatingAdmissionPolicy
+   * (Kubernetes 1.30+) refuses a selected pod that arrives without the sidecar. Needs failurePolicy=Ignore.
+   */
+  failOpen: boolean;
 
   // --- Alarms
   /** p99 of API Gateway latency above this (ms, 3 periods of 1 minute) raises the latency alarm. */
@@ -159,6 +164,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   matchPolicy: WEBHOOK_CONFIGURATION_DEFAULTS.matchPolicy,
   objectSelector: structuredClone(WEBHOOK_CONFIGURATION_DEFAULTS.objectSelector),
   excludedNamespaces: [...WEBHOOK_CONFIGURATION_DEFAULTS.excludedNamespaces],
+  failOpen: false,
   latencyAlarmThresholdMs: 1000,
 };
 
@@ -216,6 +222,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   objectSelector: 'object',
   namespaceSelector: 'object',
   excludedNamespaces: 'stringList',
+  failOpen: 'boolean',
   latencyAlarmThresholdMs: 'number',
   alarmTopicArn: 'string',
   eksClusterName: 'string',

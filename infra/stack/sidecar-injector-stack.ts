@@ -88,7 +88,7 @@ export class SidecarInjectorStack extends Stack {
         clusterName: settings.eksClusterName,
         kubectlRoleArn: settings.eksKubectlRoleArn,
         kubectlLayerArn: settings.eksKubectlLayerArn,
-        manifest: manifest.manifest,
+        documents: manifest.documents,
       });
     }
 
