@@ -4,8 +4,9 @@ import type { SidecarInjectorSettings } from './settings.ts';
  * The function's environment, built from the settings: the contract with functions/ (its
  * settings module reads exactly these variables). The release (image and version) always comes
  * from the two SSM parameters, so SIDECAR_IMAGE and SIDECAR_VERSION are not set.
+ * `pathToken`: the deployed token, a CloudFormation token when generated at deploy.
  */
-export function functionEnvironment(settings: SidecarInjectorSettings): Record<string, string> {
+export function functionEnvironment(settings: SidecarInjectorSettings, pathToken: string | undefined = settings.pathToken): Record<string, string> {
   const env: Record<string, string> = {
     ANNOTATION_PREFIX: settings.annotationPrefix,
     SIDECAR_NAME: settings.sidecarName,
@@ -31,7 +32,8 @@ export function functionEnvironment(settings: SidecarInjectorSettings): Record<s
   if (settings.sidecarContainer !== undefined && Object.keys(settings.sidecarContainer).length > 0) {
     env.SIDECAR_CONTAINER_JSON = JSON.stringify(settings.sidecarContainer);
   }
-  if (settings.pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = settings.pathToken;
+  // The stack passes the deployed token (generated at deploy unless pathToken is set).
+  if (pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = pathToken;
   return env;
 }
 

@@ -101,11 +101,9 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
     );
   }
   integer('provisionedConcurrency', 0, 10000);
-  if (s.reservedConcurrency !== undefined) {
-    integer('reservedConcurrency', 1, 10000, ' (0 would stop every admission call; leave it unset for no reservation)');
-    if (typeof s.reservedConcurrency === 'number' && typeof s.provisionedConcurrency === 'number') {
-      check(s.provisionedConcurrency <= s.reservedConcurrency, `provisionedConcurrency (${s.provisionedConcurrency}) cannot exceed reservedConcurrency (${s.reservedConcurrency})`);
-    }
+  integer('reservedConcurrency', 1, 10000, ' (0 would stop every admission call); size it as throttleRateLimit x 0.2 s, see the capacity model');
+  if (typeof s.reservedConcurrency === 'number' && typeof s.provisionedConcurrency === 'number') {
+    check(s.provisionedConcurrency <= s.reservedConcurrency, `provisionedConcurrency (${s.provisionedConcurrency}) cannot exceed reservedConcurrency (${s.reservedConcurrency})`);
   }
   oneOf('logRetentionDays', RETENTION_DAYS);
   oneOf('logLevel', LOG_LEVELS);
@@ -154,6 +152,10 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   }
   matches('pathToken', PATTERNS.pathToken, '16 to 128 letters, digits, _ or - (it is a URL path segment); e.g. openssl rand -hex 24');
   matches('stageName', PATTERNS.stageName, 'an API Gateway stage name (letters, digits, _ and -)');
+  check(typeof s.firewall === 'boolean', 'firewall must be true or false');
+  if (s.firewall === true && s.webAclArn !== undefined) {
+    problems.push('webAclArn is set but firewall is true: a stage takes one web ACL. Set firewall=false to attach your own (it must then allow only POST .../mutate/<token>), or remove webAclArn');
+  }
   matches('webAclArn', PATTERNS.webAcl, 'a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)');
   check(typeof s.throttleRateLimit === 'number' && s.throttleRateLimit > 0 && s.throttleRateLimit <= 10000, `throttleRateLimit=${String(s.throttleRateLimit)} must be a number of requests per second above 0 and at most 10000`);
   integer('throttleBurstLimit', 1, 5000);
