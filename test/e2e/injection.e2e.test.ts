@@ -274,11 +274,10 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
         { what: 'pod gone after finalizer removal', timeoutMs: 30_000, intervalMs: 200 },
       );
 
-      const reviews = reviewsFor(server, offNs, 'before-webhook').map((r) => [r.operation, r.action, r.reason, r.patchOperations]);
-      expect(reviews).toEqual([
-        ['UPDATE', 'skip', 'update-cannot-inject', 0],
-        ['UPDATE', 'skip', 'being-deleted', 0],
-      ]);
+      // Neither UPDATE reached the webhook: the rendered matchConditions keep UPDATEs of a pod
+      // without the sidecar, and of a pod being deleted, inside the API server (the webhook would
+      // have skipped both; fail-safe.e2e.test.ts counts the calls with and without them).
+      expect(reviewsFor(server, offNs, 'before-webhook')).toEqual([]);
 
       // UPGRADE_ON_UPDATE with an old sidecar and no annotations map: the image moves and the map
       // is created (adding /metadata/annotations/<key> to a pod without annotations would fail).
