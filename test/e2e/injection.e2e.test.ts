@@ -185,14 +185,19 @@ describe.skipIf(gate.skip)(`injector on a real API server${gate.skip ? ` (skippe
       expect(reviewsFor(server, ns, 'unlabeled')).toEqual([]);
     });
 
-    it('an opted-out pod is untouched, and the webhook says why in its log', async () => {
+    it('an opted-out pod is untouched: never sent (matchConditions), or, with a value only the webhook reads as opt-out, skipped and logged', async () => {
       const pod = await cluster.core.createNamespacedPod({
         namespace: ns,
         body: appPod('opted-out', { annotations: { [INJECT_KEY]: 'false' } }),
       });
       expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
       expect(pod.metadata?.annotations).toEqual({ [INJECT_KEY]: 'false' });
-      expect(reviewsFor(server, ns, 'opted-out').map((r) => [r.action, r.reason, r.patchOperations])).toEqual([['skip', 'opt-out', 0]]);
+      // The exact value stays inside the API server: the webhook is not called.
+      expect(reviewsFor(server, ns, 'opted-out')).toEqual([]);
+      // Surrounding spaces: the matchCondition (exact values only) lets it through, the webhook trims and skips.
+      const spaced = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('opted-out-spaced', { annotations: { [INJECT_KEY]: ' Off ' } }) });
+      expect(spaced.spec?.containers.map((c) => c.name)).toEqual(['app']);
+      expect(reviewsFor(server, ns, 'opted-out-spaced').map((r) => [r.action, r.reason, r.patchOperations])).toEqual([['skip', 'opt-out', 0]]);
     });
   });
 
