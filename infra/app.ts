@@ -12,7 +12,7 @@ const app = new App();
 try {
   const settings = settingsFromContext((key) => app.node.tryGetContext(key));
   const stack = new SidecarInjectorStack(app, 'SidecarInjector', { settings });
-  if (stack.restriction === 'open') console.error(`\n[WARNING] ${openEndpointWarning(stack.stackName)}\n`);
+  if (stack.restriction === 'open' && !stack.settings.firewall) console.error(`\n[WARNING] ${openEndpointWarning(stack.stackName)}\n`);
 } catch (error) {
   if (!(error instanceof SettingsError)) throw error;
   console.error(error.message);

@@ -1,7 +1,7 @@
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { MutatingWebhookConfiguration } from '../webhook-config/render.ts';
+import type { ClusterDocument } from '../webhook-config/render.ts';
 import { acknowledgeKubectlProviderFindings } from './nag-acknowledgements.ts';
 
 export interface ClusterRegistrationProps {
@@ -13,7 +13,8 @@ export interface ClusterRegistrationProps {
    * @aws-cdk/lambda-layer-kubectl-v3x). Referring to a published layer keeps synth offline.
    */
   kubectlLayerArn: string;
-  manifest: MutatingWebhookConfiguration;
+  /** The MutatingWebhookConfiguration, and in fail-open mode its ValidatingAdmissionPolicy and binding. */
+  documents: ClusterDocument[];
 }
 
 /**
@@ -33,9 +34,9 @@ export class ClusterRegistration extends Construct {
     });
     this.manifest = new eks.KubernetesManifest(this, 'WebhookConfiguration', {
       cluster,
-      manifest: [props.manifest as unknown as Record<string, unknown>],
+      manifest: props.documents.map((document) => document as unknown as Record<string, unknown>),
       overwrite: true,
-      // One object, always the same name: nothing to prune, and no extra label on it.
+      // Fixed names: nothing to prune, and no extra label on them.
       prune: false,
     });
     // The provider (a nested stack) is made once per cluster and stack; its findings are aws-cdk-lib's.

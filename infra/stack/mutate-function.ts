@@ -42,7 +42,7 @@ export class MutateFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, parameters: ReleaseParameters) {
+  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, parameters: ReleaseParameters, pathToken: string) {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -103,8 +103,9 @@ export class MutateFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // Stack traces point into the TypeScript sources through the bundled source map.
-      environment: { ...functionEnvironment(settings, resolved.template.sidecarName), NODE_OPTIONS: '--enable-source-maps' },
-      ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
+      environment: { ...functionEnvironment(settings, resolved.template.sidecarName, pathToken), NODE_OPTIONS: '--enable-source-maps' },
+      // The ceiling on the bill and on what this function can take from the account's other functions.
+      reservedConcurrentExecutions: settings.reservedConcurrency,
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.CJS,

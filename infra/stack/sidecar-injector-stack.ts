@@ -6,8 +6,10 @@ import { ClusterRegistration } from './cluster-registration.ts';
 import { Monitoring } from './monitoring.ts';
 import { MutateFunction } from './mutate-function.ts';
 import { acknowledgeEndpointFindings } from './nag-acknowledgements.ts';
+import { PathToken } from './path-token.ts';
 import { ReleaseParameters } from './release-parameters.ts';
 import { WebhookApi, type EndpointRestriction } from './webhook-api.ts';
+import { WebhookFirewall } from './webhook-firewall.ts';
 import { webhookManifest } from './webhook-manifest.ts';
 
 export interface SidecarInjectorStackProps extends StackProps {
@@ -20,9 +22,10 @@ export const OPEN_ENDPOINT_WARNING_ID = 'sidecar-injector:open-endpoint';
 /** The warning shown when nobody restricted who may call the webhook URL. */
 export function openEndpointWarning(stackName: string): string {
   return (
-    `${stackName}: the webhook endpoint is OPEN TO THE INTERNET. Anyone who learns the URL can call the function ` +
-    '(the EKS API server cannot authenticate to a webhook). Set allowedSourceCidrs to the cluster\'s NAT egress ' +
-    'addresses, or endpointMode=private with vpcEndpointIds; a pathToken adds defence in depth.'
+    `${stackName}: the webhook endpoint is OPEN TO THE INTERNET with firewall=false. Anyone who learns the URL can call the function ` +
+    '(the EKS API server cannot authenticate to a webhook), and requests without the path token still use the stage\'s throttle ' +
+    'and invoke the function before it answers 404. Keep firewall=true. With customer-routed control-plane egress, set allowedSourceCidrs to its NAT addresses, ' +
+    'or endpointMode=private with vpcEndpointIds. See README, Security model.'
   );
 }
 
@@ -45,6 +48,8 @@ export class SidecarInjectorStack extends Stack {
   readonly parameters: ReleaseParameters;
   readonly webhookFunction: MutateFunction;
   readonly webhookApi: WebhookApi;
+  readonly pathToken: PathToken;
+  readonly firewall?: WebhookFirewall;
   readonly monitoring: Monitoring;
   readonly clusterRegistration?: ClusterRegistration;
 
@@ -60,20 +65,30 @@ export class SidecarInjectorStack extends Stack {
     this.settings = settings;
 
     this.parameters = new ReleaseParameters(this, 'Release', settings);
-    this.webhookFunction = new MutateFunction(this, 'Function', settings, this.parameters);
-    this.webhookApi = new WebhookApi(this, 'Endpoint', settings, this.webhookFunction.alias);
+    this.pathToken = new PathToken(this, 'PathToken', settings);
+    this.webhookFunction = new MutateFunction(this, 'Function', settings, this.parameters, this.pathToken.value);
+    this.webhookApi = new WebhookApi(this, 'Endpoint', settings, this.webhookFunction.alias, this.pathToken.value);
     this.restriction = this.webhookApi.restriction;
+    if (settings.firewall) {
+      this.firewall = new WebhookFirewall(this, 'Firewall', settings, { stageArn: this.webhookApi.stage.stageArn, pathToken: this.pathToken.value });
+    }
     this.monitoring = new Monitoring(this, 'Monitoring', settings, {
       function: this.webhookFunction.function,
       stage: this.webhookApi.stage,
+      accessLogs: this.webhookApi.accessLogs,
+      ...(this.firewall ? { firewall: this.firewall } : {}),
     });
 
-    if (this.restriction === 'open') {
+    if (this.restriction === 'open' && !settings.firewall) {
       Annotations.of(this).addWarningV2(OPEN_ENDPOINT_WARNING_ID, openEndpointWarning(this.stackName));
     }
 
     const manifest = webhookManifest(settings, this.webhookApi.url);
-    new CfnOutput(this, OUTPUTS.url, { value: this.webhookApi.url, description: 'The URL the API server calls' });
+    // The token is in the manifest only (the one place the cluster needs it), not in this output.
+    new CfnOutput(this, OUTPUTS.url, {
+      value: this.webhookApi.urlWithoutToken,
+      description: 'The webhook URL without its last segment, the path token (see WebhookConfigurationYaml, or the PathToken secret)',
+    });
     new CfnOutput(this, OUTPUTS.yaml, {
       value: manifest.yaml,
       description: 'MutatingWebhookConfiguration: pipe into kubectl apply -f -',
@@ -88,10 +103,10 @@ export class SidecarInjectorStack extends Stack {
         clusterName: settings.eksClusterName,
         kubectlRoleArn: settings.eksKubectlRoleArn,
         kubectlLayerArn: settings.eksKubectlLayerArn,
-        manifest: manifest.manifest,
+        documents: manifest.documents,
       });
     }
 
-    acknowledgeEndpointFindings(this.webhookApi, settings);
+    acknowledgeEndpointFindings(this.webhookApi, settings, this.pathToken);
   }
 }

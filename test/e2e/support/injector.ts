@@ -79,7 +79,7 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
  */
 export async function registerInjector(cluster: Cluster, opts: RegisterOptions): Promise<MutatingWebhookConfiguration> {
   const { id, baseUrl, name, allNamespaces, path, ...settings } = opts;
-  const { manifest } = renderWebhookConfiguration({
+  const { manifest, policy } = renderWebhookConfiguration({
     ...settings,
     url: `${baseUrl}${path ?? '/mutate'}`,
     caBundle: settings.caBundle ?? cluster.certs.caBundle,
@@ -87,6 +87,11 @@ export async function registerInjector(cluster: Cluster, opts: RegisterOptions):
     ...(allNamespaces ? {} : { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } } }),
   });
   await cluster.admission.createMutatingWebhookConfiguration({ body: manifest as never });
+  // Fail-open mode: the ValidatingAdmissionPolicy and its binding, as rendered.
+  if (policy) {
+    await cluster.admission.createValidatingAdmissionPolicy({ body: policy.policy as never });
+    await cluster.admission.createValidatingAdmissionPolicyBinding({ body: policy.binding as never });
+  }
   return manifest;
 }
 

@@ -60,6 +60,12 @@ export function resolveAtDeploy(value: unknown, refs: Record<string, string>): s
       if (resolved === undefined) throw new Error(`no deploy-time value for Ref ${record.Ref}`);
       return resolved;
     }
+    const getAtt = record['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) {
+      const resolved = refs[getAtt.join('.')];
+      if (resolved === undefined) throw new Error(`no deploy-time value for Fn::GetAtt ${getAtt.join('.')}`);
+      return resolved;
+    }
     const join = record['Fn::Join'];
     if (Array.isArray(join)) {
       const [separator, parts] = join as [string, unknown[]];
