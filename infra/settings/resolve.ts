@@ -25,6 +25,9 @@ export function resolveSettings(given: Partial<SidecarInjectorSettings> = {}): S
 
 /** What the renderer of the cluster's manifest takes, from the stack's settings. */
 export function webhookRenderSettings(settings: SidecarInjectorSettings, url: string): WebhookConfigurationSettings {
+  // The CEL must name the sidecar the function serves: the template's (possibly its only container).
+  const resolved = resolveSidecarTemplate(settings);
+  const template = 'template' in resolved ? resolved.template : undefined;
   return {
     url,
     name: settings.webhookConfigurationName,
@@ -37,7 +40,8 @@ export function webhookRenderSettings(settings: SidecarInjectorSettings, url: st
     objectSelector: settings.objectSelector,
     ...(settings.namespaceSelector !== undefined ? { namespaceSelector: settings.namespaceSelector } : {}),
     excludedNamespaces: settings.excludedNamespaces,
-    sidecarName: settings.sidecarName,
+    sidecarName: template?.sidecarName ?? settings.sidecarName,
+    templateVolumeNames: (template?.fragment.volumes ?? []).map((v) => String(v.name)),
     annotationPrefix: settings.annotationPrefix,
     skipHostNetwork: settings.skipHostNetwork,
     skipMirrorPods: settings.skipMirrorPods,

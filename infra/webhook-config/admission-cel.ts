@@ -22,6 +22,8 @@ export interface InjectorShape {
   upgradeOnUpdate: boolean;
   skipHostNetwork: boolean;
   skipMirrorPods: boolean;
+  /** Names of the template's volumes (see requireSidecarPolicy). */
+  templateVolumeNames: string[];
 }
 
 export interface MatchCondition {
@@ -115,8 +117,8 @@ export interface RequireSidecarPolicyInput extends InjectorShape {
  * a refused creation, so the pod appears, injected, once the webhook answers again.
  *
  * Exempt (the webhook skips them on purpose): opted-out pods, mirror pods and hostNetwork pods
- * when the webhook skips those, Windows pods and pods with no containers (the core will skip
- * them). The opt-out exemption is wider than the webhook's own test (any surrounding characters
+ * when the webhook skips those, Windows pods, pods with no containers, and pods that bring a
+ * volume named like one of the template's. The opt-out exemption is wider than the webhook's own test (any surrounding characters
  * that are not letters or digits), so a value the webhook reads as an opt-out is always exempt.
  */
 export function requireSidecarPolicy(input: RequireSidecarPolicyInput): { policy: ValidatingAdmissionPolicy; binding: ValidatingAdmissionPolicyBinding } {
@@ -134,6 +136,12 @@ export function requireSidecarPolicy(input: RequireSidecarPolicyInput): { policy
   }
   if (input.skipHostNetwork) {
     exemptions.push({ name: 'not-host-network', expression: '!(has(object.spec.hostNetwork) && object.spec.hostNetwork)' });
+  }
+  if (input.templateVolumeNames.length > 0) {
+    // Wider than the webhook's skip (a same-named volume with another source): a pod the webhook
+    // leaves alone for that reason must not become impossible to create.
+    const names = `[${input.templateVolumeNames.map(str).join(', ')}]`;
+    exemptions.push({ name: 'no-volume-named-like-the-template', expression: `!(has(object.spec.volumes) && object.spec.volumes.exists(v, v.name in ${names}))` });
   }
   const message =
     `pod refused: it is selected for sidecar injection but has no container named "${input.sidecarName}", so the mutating webhook ` +

@@ -39,6 +39,12 @@ export interface WebhookConfigurationSettings {
   excludedNamespaces?: string[];
   /** The injector's own settings the CEL needs (must equal the function's). */
   sidecarName?: string;
+  /**
+   * The template's volume names: in fail-open mode a pod that already has a volume of one of
+   * these names is exempt from the policy, because the webhook skips a pod whose volume of that
+   * name is not the template's (volume-conflict).
+   */
+  templateVolumeNames?: string[];
   annotationPrefix?: string;
   skipHostNetwork?: boolean;
   skipMirrorPods?: boolean;
@@ -116,7 +122,7 @@ export class WebhookConfigurationError extends Error {
 }
 
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-const SETTINGS_KEYS = new Set<string>([...Object.keys(WEBHOOK_CONFIGURATION_DEFAULTS), 'url', 'caBundle', 'namespaceSelector']);
+const SETTINGS_KEYS = new Set<string>([...Object.keys(WEBHOOK_CONFIGURATION_DEFAULTS), 'url', 'caBundle', 'namespaceSelector', 'templateVolumeNames']);
 
 export function renderWebhookConfiguration(settings: WebhookConfigurationSettings): RenderedWebhookConfiguration {
   const problems = settingsProblems(settings);
@@ -130,6 +136,7 @@ export function renderWebhookConfiguration(settings: WebhookConfigurationSetting
     upgradeOnUpdate,
     skipHostNetwork: settings.skipHostNetwork ?? d.skipHostNetwork,
     skipMirrorPods: settings.skipMirrorPods ?? d.skipMirrorPods,
+    templateVolumeNames: settings.templateVolumeNames ?? [],
   };
   const name = settings.name ?? d.name;
   const webhookName = settings.webhookName ?? d.webhookName;

@@ -5,6 +5,7 @@ import type { InjectorSettings } from '../../functions/core/injector-config.ts';
 import { defaultFragment } from '../../functions/core/template/pod-fragment.ts';
 import type { AdmissionRequest } from '../../functions/core/types.ts';
 import { OPT_OUT_VALUES } from '../../infra/webhook-config/admission-cel.ts';
+import { resolveSettings, webhookRenderSettings } from '../../infra/settings/resolve.ts';
 import { renderWebhookConfiguration, WebhookConfigurationError } from '../../infra/webhook-config/render.ts';
 
 // The CEL itself is evaluated by the real API server in test/e2e (admission-cel.e2e.test.ts);
@@ -141,4 +142,23 @@ describe('fail-open mode', () => {
     expect(plain.policy).toBeUndefined();
     expect(plain.manifest.webhooks[0]!.failurePolicy).toBe('Fail');
   });
+});
+
+describe('the stack renders the CEL for the template it ships', () => {
+  it('names the template\'s sidecar (its only container) and exempts pods with a volume named like the template\'s', () => {
+    const settings = resolveSettings({
+      sidecarTemplate: { containers: [{ name: 'shipper', volumeMounts: [{ name: 'app-logs', mountPath: '/logs' }] }], volumes: [{ name: 'app-logs', emptyDir: {} }] },
+      failOpen: true,
+      failurePolicy: 'Ignore',
+    });
+    const rendered = renderWebhookConfiguration(webhookRenderSettings(settings, URL));
+    const policy = rendered.policy!.policy;
+    expect(policy.spec.validations[0]!.expression).toContain('c.name == "shipper"');
+    expect(policy.spec.validations[0]!.message).toContain('no container named "shipper"');
+    expect(policy.spec.matchConditions).toContainEqual({
+      name: 'no-volume-named-like-the-template',
+      expression: '!(has(object.spec.volumes) && object.spec.volumes.exists(v, v.name in ["app-logs"]))',
+    });
+  });
+
 });
