@@ -199,6 +199,36 @@ describe.skipIf(gate.skip)(`the sidecar adapted to the pod${gate.skip ? ` (skipp
       expect(amounts(stored.spec?.resources as never)).toEqual(amounts({ requests: { cpu: '550m', memory: '288Mi' }, limits: { cpu: '1100m', memory: '576Mi' } }));
       expect(amounts(sidecarsOf(stored)[0]?.container.resources as never)).toEqual(amounts(SIDECAR_RESOURCES));
     });
+
+    // The aggregate the API server checks is max(sum of the regular and native sidecar
+    // containers, each init container plus the native sidecars before it). With an init
+    // container that dominates, a regular sidecar does not grow it, and a native one does.
+    const dominantInit = (name: string, restartPolicy: 'Always' | 'Never'): V1Pod =>
+      appPod(name, {
+        spec: {
+          restartPolicy,
+          resources: { requests: { cpu: '900m', memory: '256Mi' } },
+          initContainers: [{ name: 'migrate', image: 'registry.example/migrate:1', resources: { requests: { cpu: '900m', memory: '256Mi' } } }],
+          containers: [{ name: 'app', image: 'registry.example/app:1.0', resources: { requests: { cpu: '500m', memory: '128Mi' } } }],
+        },
+      });
+
+    it('pod-level resources and a dominant init container: a regular sidecar leaves the pod\'s requests as they are', async () => {
+      const stored = await createInjected(ns, defaults, dominantInit('dominant-init', 'Always'));
+      expect(sidecarsOf(stored).map((s) => s.list)).toEqual(['containers']);
+      expect(amounts(stored.spec?.resources as never)).toEqual(amounts({ requests: { cpu: '900m', memory: '256Mi' } }));
+    });
+
+    it('pod-level resources and a dominant init container: a native sidecar (Job) raises them by its requests', async () => {
+      let stored: V1Pod;
+      try {
+        stored = await createInjected(ns, defaults, dominantInit('dominant-init-job', 'Never'));
+      } catch (err) {
+        throw new Error(`job with pod-level resources refused: ${apiErrorText(err)}`);
+      }
+      expect(sidecarsOf(stored).map((s) => [s.list, s.index])).toEqual([['initContainers', 0]]);
+      expect(amounts(stored.spec?.resources as never)).toEqual(amounts({ requests: { cpu: '950m', memory: '288Mi' } }));
+    });
   });
 
   describe('run-to-completion pods', () => {

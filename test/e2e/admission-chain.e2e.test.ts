@@ -329,32 +329,45 @@ describe.skipIf(gate.skip)(`the API server's admission chain around the injector
       });
     }
 
-    it('with the log-shipping template: its init container and volumes keep the foreign changes too', async () => {
-      const template = await startWebhookServer({
-        cert: cluster.certs.webhook,
-        caPem: cluster.certs.ca.certPem,
-        env: { SIDECAR_TEMPLATE_FILE: writeLogShippingTemplate(), NATIVE_SIDECAR: 'false' },
-      });
-      const id = 'foreign-template';
-      const ns = await podSecurityNamespace(cluster, id, 'restricted');
-      const selectors = { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } }, objectSelector: { matchLabels: { ...INJECT_LABEL } } };
-      await registerForeignWebhook(cluster, { name: `z-pod-identity-${id}`, url: `${foreign.url}${POD_IDENTITY.path}`, ...selectors });
-      await registerForeignWebhook(cluster, { name: `a-digest-pin-${id}`, url: `${foreign.url}${DIGEST_PIN.path}`, ...selectors });
-      await registerInjector(cluster, { id, baseUrl: template.url });
-      await waitUntilActive(cluster, ns, allThreeActed, restrictedAppPod('activation-probe'));
+    // The template's sidecar has env and volume mounts of its own: lists a foreign webhook appends
+    // to. Converging them by key keeps the foreign items; replacing a list whole would strip them
+    // (and the ServiceAccount plugin's mount) on our reinvocation.
+    const withEnv = structuredClone(LOG_SHIPPING_TEMPLATE);
+    (withEnv.containers[0] as { env?: unknown }).env = [{ name: 'SHIPPER_LEVEL', value: 'info' }];
+    for (const mode of ['classic', 'native'] as const) {
+      it(`${mode}: with the log-shipping template (+ env): its containers and volumes keep the foreign changes too`, async () => {
+        const template = await startWebhookServer({
+          cert: cluster.certs.webhook,
+          caPem: cluster.certs.ca.certPem,
+          env: { SIDECAR_TEMPLATE_FILE: writeLogShippingTemplate(withEnv), ...MODE_ENV[mode] },
+        });
+        const id = `foreign-template-${mode}`;
+        const ns = await podSecurityNamespace(cluster, id, 'restricted');
+        const selectors = { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } }, objectSelector: { matchLabels: { ...INJECT_LABEL } } };
+        await registerForeignWebhook(cluster, { name: `z-pod-identity-${id}`, url: `${foreign.url}${POD_IDENTITY.path}`, ...selectors });
+        await registerForeignWebhook(cluster, { name: `a-digest-pin-${id}`, url: `${foreign.url}${DIGEST_PIN.path}`, ...selectors });
+        await registerInjector(cluster, { id, baseUrl: template.url });
+        await waitUntilActive(cluster, ns, allThreeActed, restrictedAppPod('activation-probe'));
 
-      await cluster.core.createNamespacedPod({ namespace: ns, body: restrictedAppPod('with-foreign') });
-      const stored = await cluster.core.readNamespacedPod({ name: 'with-foreign', namespace: ns });
-      const sidecar = sidecarsOf(stored)[0]?.container;
-      expectForeignChanges(sidecar, SIDECAR);
-      expectForeignChanges(stored.spec?.initContainers?.find((x) => x.name === 'log-setup'), 'log-setup');
-      // The template's own mounts are there next to the foreign ones.
-      expect(sidecar?.volumeMounts?.map((m) => m.name)).toEqual(expect.arrayContaining(['app-logs', 'shipper-config', POD_IDENTITY.volume]));
-      expect(stored.spec?.volumes?.map((v) => v.name)).toEqual(expect.arrayContaining(['app-logs', 'shipper-config', POD_IDENTITY.volume]));
-      expect(sidecar?.args).toEqual(['--config=/etc/shipper/shipper.conf']);
-      const reviews = reviewsFor(template, ns, 'with-foreign');
-      expect(reviews[0]?.action).toBe('inject');
-      expect(reviews.slice(1).map((r) => r.patchOperations)).toEqual(reviews.slice(1).map(() => 0));
-    });
+        await cluster.core.createNamespacedPod({ namespace: ns, body: restrictedAppPod('with-foreign') });
+        const stored = await cluster.core.readNamespacedPod({ name: 'with-foreign', namespace: ns });
+        const sidecars = sidecarsOf(stored);
+        expect(sidecars.map((x) => x.list)).toEqual([MODE_LIST[mode]]);
+        const sidecar = sidecars[0]?.container;
+        expectForeignChanges(sidecar, SIDECAR);
+        expect(sidecar?.image).toBe(pinnedImage(RELEASE_IMAGE));
+        expectForeignChanges(stored.spec?.initContainers?.find((x) => x.name === 'log-setup'), 'log-setup');
+        expect(stored.spec?.initContainers?.[0]?.name).toBe('log-setup');
+        // The template's own items are there next to the foreign ones.
+        expect(sidecar?.env?.map((e) => e.name)).toEqual(expect.arrayContaining(['SHIPPER_LEVEL', ...Object.keys(POD_IDENTITY.env)]));
+        expect(sidecar?.volumeMounts?.map((m) => m.name)).toEqual(expect.arrayContaining(['app-logs', 'shipper-config', POD_IDENTITY.volume]));
+        expect(stored.spec?.volumes?.map((v) => v.name)).toEqual(expect.arrayContaining(['app-logs', 'shipper-config', POD_IDENTITY.volume]));
+        expect(sidecar?.args).toEqual(['--config=/etc/shipper/shipper.conf']);
+        const reviews = reviewsFor(template, ns, 'with-foreign');
+        expect(reviews[0]?.action).toBe('inject');
+        expect(reviews.length).toBeGreaterThanOrEqual(2);
+        expect(reviews.slice(1).map((r) => r.patchOperations)).toEqual(reviews.slice(1).map(() => 0));
+      });
+    }
   });
 });

@@ -10,11 +10,26 @@
 // (ssm-upgrade.e2e.test.ts covers the same move with the release in SSM).
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireParts, startCluster, startWebhookServer, stopAll, waitFor, type Cluster, type WebhookServer } from './harness/index.ts';
+import {
+  DIGEST_PIN,
+  foreignWebhooks,
+  pinnedImage,
+  registerForeignWebhook,
+  requireParts,
+  startAdmissionServer,
+  startCluster,
+  startWebhookServer,
+  stopAll,
+  waitFor,
+  type Cluster,
+  type WebhookServer,
+} from './harness/index.ts';
 import {
   appPod,
+  INJECT_LABEL,
   registerInjector,
   reviewsFor,
+  SCENARIO_LABEL,
   scenarioNamespace,
   SIDECAR,
   sidecarsOf,
@@ -123,6 +138,37 @@ describe.skipIf(gate.skip)(`UPGRADE_ON_UPDATE moves forward only${gate.skip ? ` 
       });
     }
   });
+
+  // A digest-pinning policy (harness/foreign-webhooks.ts) on CREATE and UPDATE: the pinned
+  // 1.2.1 sidecar is an old release (its tag says so) and moves to 1.3.0, the policy pins that,
+  // and our reinvocation takes `repo:1.3.0@sha256:…` for the release: no second patch, no flip.
+  for (const pin of ['before', 'after'] as const) {
+    it(`a digest-pinned sidecar is upgraded and re-pinned by a pinning webhook called ${pin} ours; later UPDATEs change nothing`, async () => {
+      const ns = await scenarioNamespace(cluster, `upgrade-pinned-${pin}`);
+      const pinner = await startAdmissionServer({ cert: cluster.certs.webhook, handle: foreignWebhooks });
+      await cluster.core.createNamespacedPod({ namespace: ns, body: injectedEarlier('pinned-old', pinnedImage(`${REPOSITORY}:1.2.1`), '1.2.1') });
+      await registerForeignWebhook(cluster, {
+        name: `${pin === 'before' ? 'a' : 'z'}-digest-pin-${ns}`,
+        url: `${pinner.url}${DIGEST_PIN.path}`,
+        operations: ['CREATE', 'UPDATE'],
+        namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: ns } },
+        objectSelector: { matchLabels: { ...INJECT_LABEL } },
+      });
+      await registerInjector(cluster, { id: ns, baseUrl: v130.url, upgradeOnUpdate: true });
+      await waitUntilActive(cluster, ns, (pod) => sidecarImage(pod) === pinnedImage(`${REPOSITORY}:1.3.0`));
+
+      const after = await touch(cluster, ns, 'pinned-old');
+      expect(sidecarImage(after)).toBe(pinnedImage(`${REPOSITORY}:1.3.0`));
+      expect(after.metadata?.annotations?.[VERSION_KEY]).toBe('1.3.0');
+      const again = await touch(cluster, ns, 'pinned-old');
+      expect(again.spec).toEqual(after.spec);
+      const updates = reviewsFor(v130, ns, 'pinned-old').filter((r) => r.operation === 'UPDATE');
+      expect(updates[0]?.action).toBe('upgrade');
+      expect(updates.slice(1).map((r) => r.patchOperations)).toEqual(updates.slice(1).map(() => 0));
+      // The policy saw the upgraded image and pinned it (the second UPDATE found it pinned).
+      expect(pinner.received.filter((r) => r.request.operation === 'UPDATE' && !r.request.dryRun).length).toBeGreaterThanOrEqual(2);
+    });
+  }
 
   describe('two releases (1.2.1 and 1.3.0) at once: the image never flips back', () => {
     for (const first of ['1.3.0', '1.2.1'] as const) {

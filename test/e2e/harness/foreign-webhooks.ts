@@ -10,7 +10,8 @@
 //     /var/run/secrets/eks.amazonaws.com/serviceaccount in every container and init container.
 //   - /digest-pin imitates an image-digest pinning policy (Kyverno verifyImages with mutateDigest,
 //     Connaisseur, ...): every image without a digest becomes `<image>@sha256:<hex>`, the hex being
-//     the SHA-256 of the image string (a stand-in for the registry's manifest digest).
+//     the SHA-256 of the image string (a stand-in for the registry's manifest digest); on CREATE
+//     and, when registered for it, on UPDATE.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import type { AdmissionDecision, AdmissionRequest } from './admission-server.ts';
@@ -74,10 +75,15 @@ export function digestPinPatch(pod: V1Pod): Op[] {
     .map(({ list, index, container }) => ({ op: 'replace' as const, path: `/spec/${list}/${index}/image`, value: pinnedImage(container.image!) }));
 }
 
-/** The AdmissionServer handler serving both imitations, routed by path. */
+/**
+ * The AdmissionServer handler serving both imitations, routed by path. Pod identity acts on
+ * CREATE only (env and volumes cannot change on UPDATE); pinning on CREATE and UPDATE (an image
+ * can change on UPDATE, e.g. an upgraded sidecar's), as registered.
+ */
 export function foreignWebhooks(request: AdmissionRequest, path: string): AdmissionDecision {
   const pod = request.object as V1Pod | null | undefined;
-  if (!pod || request.operation !== 'CREATE') return { allowed: true };
+  if (!pod || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return { allowed: true };
+  if (request.operation === 'UPDATE' && path !== DIGEST_PIN.path) return { allowed: true };
   const patch = path === POD_IDENTITY.path ? podIdentityPatch(pod) : path === DIGEST_PIN.path ? digestPinPatch(pod) : [];
   return patch.length > 0 ? { allowed: true, patch } : { allowed: true };
 }

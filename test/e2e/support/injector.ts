@@ -379,12 +379,12 @@ export const LOG_SHIPPING_TEMPLATE = {
   ],
 };
 
-/** Writes LOG_SHIPPING_TEMPLATE as YAML into a new temporary folder; returns the file's path. */
-export function writeLogShippingTemplate(): string {
+/** Writes `template` (default LOG_SHIPPING_TEMPLATE) as YAML into a new temporary folder; returns the file's path. */
+export function writeLogShippingTemplate(template: object = LOG_SHIPPING_TEMPLATE): string {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-template-'));
   registerCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'log-shipping.yaml');
-  writeFileSync(file, stringify(LOG_SHIPPING_TEMPLATE));
+  writeFileSync(file, stringify(template));
   return file;
 }
 
