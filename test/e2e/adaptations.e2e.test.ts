@@ -78,33 +78,85 @@ describe.skipIf(gate.skip)(`the sidecar adapted to the pod${gate.skip ? ` (skipp
     return stored;
   }
 
-  it('a template with an init container and volumes: init container first, sidecar, both volumes, admitted under restricted', async () => {
-    const template = await withServer({ SIDECAR_TEMPLATE_FILE: writeLogShippingTemplate() });
-    const ns = await injectorNamespace('template-volumes', template, 'restricted');
-    const body = restrictedAppPod('logs', { spec: { initContainers: [{ name: 'app-init', image: 'registry.example/init:1' }] } });
-    const stored = await createInjected(ns, template, body);
+  describe('the log-shipping template (SIDECAR_TEMPLATE_FILE)', () => {
+    let template: WebhookServer;
+    beforeAll(async () => {
+      template = await withServer({ SIDECAR_TEMPLATE_FILE: writeLogShippingTemplate(), SKIP_WINDOWS_PODS: 'false' });
+    });
 
-    expect(stored.spec?.initContainers?.map((c) => c.name)).toEqual(['log-setup', 'app-init']);
-    const setup = stored.spec?.initContainers?.[0];
-    const [templateSetup] = LOG_SHIPPING_TEMPLATE.initContainers;
-    expect(setup?.image).toBe(templateSetup?.image);
-    expect(setup?.command).toEqual(templateSetup?.command);
-    expect(setup?.restartPolicy).toBeUndefined();
-    expect(setup?.volumeMounts).toEqual(expect.arrayContaining(templateSetup?.volumeMounts ?? []));
+    it('an init container and volumes: init container first, sidecar, both volumes, admitted under restricted', async () => {
+      const ns = await injectorNamespace('template-volumes', template, 'restricted');
+      const body = restrictedAppPod('logs', { spec: { initContainers: [{ name: 'app-init', image: 'registry.example/init:1' }] } });
+      const stored = await createInjected(ns, template, body);
 
-    expect(stored.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
-    const sidecar = sidecarsOf(stored)[0]?.container;
-    expect(sidecar?.image).toBe(RELEASE_IMAGE);
-    expect(sidecar?.args).toEqual(['--config=/etc/shipper/shipper.conf']);
-    expect(sidecar?.volumeMounts).toEqual(expect.arrayContaining(LOG_SHIPPING_TEMPLATE.containers[0]?.volumeMounts ?? []));
-    expect(hasTokenMount(sidecar)).toBe(true);
+      expect(stored.spec?.initContainers?.map((c) => c.name)).toEqual(['log-setup', 'app-init']);
+      const setup = stored.spec?.initContainers?.[0];
+      const [templateSetup] = LOG_SHIPPING_TEMPLATE.initContainers;
+      expect(setup?.image).toBe(templateSetup?.image);
+      expect(setup?.command).toEqual(templateSetup?.command);
+      expect(setup?.restartPolicy).toBeUndefined();
+      expect(setup?.volumeMounts).toEqual(expect.arrayContaining(templateSetup?.volumeMounts ?? []));
 
-    const volumes = new Map((stored.spec?.volumes ?? []).map((v) => [v.name, v]));
-    expect(volumes.get('app-logs')?.emptyDir).toEqual({});
-    expect(volumes.get('shipper-config')?.configMap).toMatchObject({ name: 'shipper-config', optional: true });
-    expect([...volumes.keys()].filter((v) => v.startsWith('kube-api-access-'))).toHaveLength(1);
-    expect(stored.spec?.volumes).toHaveLength(3);
-    expect(stored.metadata?.annotations?.[STATUS_KEY]).toBe('injected');
+      expect(stored.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR]);
+      const sidecar = sidecarsOf(stored)[0]?.container;
+      expect(sidecar?.image).toBe(RELEASE_IMAGE);
+      expect(sidecar?.args).toEqual(['--config=/etc/shipper/shipper.conf']);
+      expect(sidecar?.volumeMounts).toEqual(expect.arrayContaining(LOG_SHIPPING_TEMPLATE.containers[0]?.volumeMounts ?? []));
+      expect(hasTokenMount(sidecar)).toBe(true);
+
+      const volumes = new Map((stored.spec?.volumes ?? []).map((v) => [v.name, v]));
+      expect(volumes.get('app-logs')?.emptyDir).toEqual({});
+      expect(volumes.get('shipper-config')?.configMap).toMatchObject({ name: 'shipper-config', optional: true });
+      expect([...volumes.keys()].filter((v) => v.startsWith('kube-api-access-'))).toHaveLength(1);
+      expect(stored.spec?.volumes).toHaveLength(3);
+      expect(stored.metadata?.annotations?.[STATUS_KEY]).toBe('injected');
+    });
+
+    it('the pod already has the template\'s volume, identical: injected, the volume not added twice', async () => {
+      const ns = await injectorNamespace('template-same-volume', template);
+      const body = appPod('has-logs', { spec: { volumes: [{ name: 'app-logs', emptyDir: {} }] } });
+      const stored = await createInjected(ns, template, body);
+      expect(stored.spec?.volumes?.filter((v) => v.name === 'app-logs')).toHaveLength(1);
+      expect(sidecarsOf(stored)).toHaveLength(1);
+    });
+
+    it('the pod has a different volume under the template\'s name: left alone (volume-conflict), with a warning, and admitted', async () => {
+      const ns = await injectorNamespace('template-volume-conflict', template);
+      const body = appPod('other-logs', { spec: { volumes: [{ name: 'app-logs', configMap: { name: 'app-logs' } }] } });
+      const { pod, warnings } = await createPodWithWarnings(cluster, ns, body);
+      expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app']);
+      expect(pod.spec?.initContainers ?? []).toEqual([]);
+      expect(reviewsFor(template, ns, 'other-logs').map((r) => [r.action, r.reason])).toEqual([['skip', 'volume-conflict']]);
+      expect(warnings.filter((w) => w.includes('app-logs'))).toHaveLength(1);
+    });
+
+    it('a Guaranteed pod, and a template container without limits (log-setup): Burstable, and the client is told', async () => {
+      const ns = await injectorNamespace('template-guaranteed', template);
+      const body = appPod('guaranteed', {
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:1.0', resources: { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '500m', memory: '256Mi' } } }] },
+      });
+      const { warnings } = await createPodWithWarnings(cluster, ns, body);
+      const stored = await cluster.core.readNamespacedPod({ name: 'guaranteed', namespace: ns });
+      expect(stored.status?.qosClass).toBe('Burstable');
+      expect(warnings.filter((w) => w.includes('Guaranteed') && w.includes('log-setup'))).toHaveLength(1);
+      // The sidecar, which has limits, still got requests equal to them.
+      const resources = amounts(sidecarsOf(stored)[0]?.container.resources as never);
+      expect(resources.requests).toEqual(resources.limits);
+    });
+
+    it('SKIP_WINDOWS_PODS=false: every template container (init container too) without the Linux-only fields, admitted', async () => {
+      const ns = await injectorNamespace('template-windows', template, 'baseline');
+      let stored: V1Pod;
+      try {
+        stored = await createInjected(ns, template, windowsPod('win'));
+      } catch (err) {
+        throw new Error(`windows pod refused: ${apiErrorText(err)}`);
+      }
+      expect(stored.spec?.initContainers?.map((c) => c.name)).toEqual(['log-setup']);
+      for (const c of [...(stored.spec?.initContainers ?? []), ...stored.spec!.containers]) {
+        expect(LINUX_ONLY.filter((f) => c.securityContext && f in c.securityContext), c.name).toEqual([]);
+      }
+    });
   });
 
   it('the default template is restricted-compliant: a labelled pod in a restricted namespace is admitted with the sidecar', async () => {
