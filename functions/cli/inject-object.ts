@@ -60,7 +60,9 @@ function injectPodLike(root: JsonObject, target: JsonObject, what: string, confi
     return { status: 'unchanged', notes: [`${what} skipped: ${decision.reason}`] };
   }
   if (decision.patch.length === 0) return { status: 'unchanged', notes: [] };
-  jsonPatch.applyPatch(target, decision.patch as jsonPatch.Operation[], true, true);
+  // A copy of the patch: its values are the shared, frozen template, and the YAML writer would
+  // turn the same object in two documents into an anchor and an alias.
+  jsonPatch.applyPatch(target, structuredClone(decision.patch) as jsonPatch.Operation[], true, true);
   return { status: 'changed', value: root, notes: [] };
 }
 

@@ -1,3 +1,4 @@
+import { pointer } from './json-pointer.ts';
 import type { SidecarTemplate } from './template/pod-fragment.ts';
 
 /** The values operators change at run time (from SSM, or the environment locally). */
@@ -39,6 +40,9 @@ export interface AnnotationKeys {
   status: string;
   version: string;
   inject: string;
+  /** JSON Pointers to the status and version annotations (escaped once, used on every injection). */
+  statusPointer: string;
+  versionPointer: string;
 }
 
 export const STATUS_INJECTED = 'injected';
@@ -50,7 +54,15 @@ const keysByPrefix = new Map<string, AnnotationKeys>();
 export function annotationKeys(prefix: string): AnnotationKeys {
   let keys = keysByPrefix.get(prefix);
   if (!keys) {
-    keys = Object.freeze({ status: `${prefix}/status`, version: `${prefix}/version`, inject: `${prefix}/inject` });
+    const status = `${prefix}/status`;
+    const version = `${prefix}/version`;
+    keys = Object.freeze({
+      status,
+      version,
+      inject: `${prefix}/inject`,
+      statusPointer: pointer('metadata', 'annotations', status),
+      versionPointer: pointer('metadata', 'annotations', version),
+    });
     if (keysByPrefix.size > 16) keysByPrefix.clear();
     keysByPrefix.set(prefix, keys);
   }

@@ -44,7 +44,8 @@ export function isQuantity(text: string): boolean {
 const parsed = new Map<string, bigint | undefined>();
 const MAX_PARSED = 1024;
 
-function cachedNanos(text: string): bigint | undefined {
+/** quantityNanos, memoised. */
+export function cachedQuantityNanos(text: string): bigint | undefined {
   if (parsed.has(text)) return parsed.get(text);
   const nanos = quantityNanos(text);
   if (parsed.size >= MAX_PARSED) parsed.clear();
@@ -57,7 +58,7 @@ export function sameQuantity(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'string' && typeof a !== 'number') return false;
   if (typeof b !== 'string' && typeof b !== 'number') return false;
-  const x = cachedNanos(String(a));
-  const y = cachedNanos(String(b));
+  const x = cachedQuantityNanos(String(a));
+  const y = cachedQuantityNanos(String(b));
   return x !== undefined && x === y;
 }

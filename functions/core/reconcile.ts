@@ -90,6 +90,7 @@ export function findKeyed(list: unknown[], listKey: string, key: JsonValue | und
   return list.findIndex((item) => isPlainObject(item) && item[listKey] === key);
 }
 
+/** Desired values go into the patch as they are when frozen (shared template pieces), else copied. */
 function clone<T extends JsonValue | JsonObject>(value: T): T {
-  return cloneJson(value);
+  return typeof value === 'object' && value !== null && Object.isFrozen(value) ? value : cloneJson(value);
 }

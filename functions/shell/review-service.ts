@@ -1,4 +1,4 @@
-import { admissionResponse, readAdmissionReview } from '../core/admission-review.ts';
+import { admissionResponseJson, readAdmissionReview } from '../core/admission-review.ts';
 import { decideWithRelease, triage, type Decision } from '../core/decide.ts';
 import { podDisplayName } from '../core/pod-view.ts';
 import type { AdmissionRequest } from '../core/types.ts';
@@ -78,7 +78,7 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
       releaseStale = current.stale;
       decision = decideWithRelease(admission, { ...settings.injector, release: current.release });
     }
-    const body = JSON.stringify(admissionResponse(admission.uid, decision));
+    const body = admissionResponseJson(admission.uid, decision);
     telemetry.reviewed(describe(admission, decision, now() - started, releaseStale));
     return { statusCode: 200, body };
   }

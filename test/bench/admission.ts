@@ -1,4 +1,4 @@
-import { admissionResponse, readAdmissionReview } from '../../functions/core/admission-review.ts';
+import { admissionResponseJson, readAdmissionReview } from '../../functions/core/admission-review.ts';
 import { decide, type Action } from '../../functions/core/decide.ts';
 import type { InjectorConfig } from '../../functions/core/injector-config.ts';
 import { staticReleaseSource } from '../../functions/shell/release-source.ts';
@@ -20,7 +20,7 @@ export const BENCH_TEMPLATE = `${REPO_ROOT}infra/templates/log-shipper.yaml`;
  * Three things are timed on the same body, in rotating order, round after round, so that drift
  * (GC, frequency, a neighbour) falls on all three alike:
  * - floor:   JSON.parse(body.toString('utf8')), the least any webhook must do with the bytes;
- * - core:    the same, then readAdmissionReview, decide, admissionResponse, JSON.stringify;
+ * - core:    the same, then readAdmissionReview, decide, admissionResponseJson;
  * - service: createReviewService(...).handle({ method, path, body }) with a static release source
  *            and the real Powertools telemetry (logger SILENT, metrics disabled), followed by
  *            telemetry.flush() as the local server does (the Lambda middleware publishes likewise).
@@ -89,7 +89,7 @@ function coreOnce(body: Buffer, config: InjectorConfig): Action {
   const read = readAdmissionReview(JSON.parse(body.toString('utf8')));
   if ('error' in read) throw new Error(read.error);
   const decision = decide(read.request, config);
-  sink += JSON.stringify(admissionResponse(read.request.uid, decision)).length;
+  sink += admissionResponseJson(read.request.uid, decision).length;
   return decision.action;
 }
 

@@ -117,7 +117,7 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       'Floor: `JSON.parse(body.toString("utf8"))` of the same request body. Service: `createReviewService` with a static release source and the real Powertools telemetry ' +
         `(POWERTOOLS_LOG_LEVEL=${admission.serviceFlags.POWERTOOLS_LOG_LEVEL}, POWERTOOLS_METRICS_DISABLED=${admission.serviceFlags.POWERTOOLS_METRICS_DISABLED}), then ` +
-        '`telemetry.flush()` as after every request: parse, decide, patch, encode, serialize. Core: parse, `readAdmissionReview`, `decide`, `admissionResponse`, `JSON.stringify`, no shell. ' +
+        '`telemetry.flush()` as after every request: parse, decide, patch, encode, serialize. Core: parse, `readAdmissionReview`, `decide`, `admissionResponseJson`, no shell. ' +
         'Medians are the median over the group\'s pods of each pod\'s median; ratios are the median of the per-pod ratios; p99 is over every timed review of the group.',
       '',
     );

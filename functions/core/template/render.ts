@@ -3,6 +3,7 @@ import { appIsGuaranteed } from '../pod-resources.ts';
 import { isPlainObject } from '../pod-view.ts';
 import type { Container, JsonObject, Pod } from '../types.ts';
 import { templateContainerNames } from './pod-fragment.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { cloneJson } from '../json-clone.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface RenderedTemplate {
   imagePullSecrets: JsonObject[];
   /** The template's long-running containers (the sidecar and helpers), wherever they go. */
   sidecarNames: Set<string>;
+  /** Container ports the template's containers declare, with the container that declares each. */
+  ports: Map<unknown, string>;
   native: boolean;
   notes: string[];
   warnings: string[];
@@ -70,6 +73,11 @@ export function renderTemplate(pod: Pod, config: InjectorConfig): Readonly<Rende
   if (!rendered) {
     if (cache.size >= MAX_RENDERINGS) cache.clear();
     rendered = render(config, spec, toCompletion, guaranteed, windows);
+    // Shared by every review of this kind of pod, and put into patches as it is.
+    deepFreeze(rendered.initContainers);
+    deepFreeze(rendered.containers);
+    deepFreeze(rendered.volumes);
+    deepFreeze(rendered.imagePullSecrets);
     cache.set(key, rendered);
   }
   return rendered;
@@ -108,7 +116,13 @@ function render(config: InjectorConfig, spec: JsonObject, toCompletion: boolean,
   const setup = fragment.initContainers.map(adapt);
   const sidecars = fragment.containers.map(adapt);
   if (native) for (const sidecar of sidecars) sidecar.restartPolicy = 'Always';
+  const ports = new Map<unknown, string>();
+  for (const container of [...setup, ...sidecars]) {
+    if (!Array.isArray(container.ports)) continue;
+    for (const port of container.ports) if (isPlainObject(port)) ports.set(port.containerPort, container.name);
+  }
   return {
+    ports,
     initContainers: native ? [...setup, ...sidecars] : setup,
     containers: native ? [] : sidecars,
     volumes: cloneJson(fragment.volumes),
