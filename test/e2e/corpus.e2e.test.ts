@@ -37,8 +37,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusMissingMessage, loadCorpus, mustHaveCorpus, type CorpusPod } from '../support/corpus.ts';
 import { requireParts, startCluster, startWebhookServer, stopAll, type Cluster, type WebhookServer } from './harness/index.ts';
 import {
+  adaptCorpusPod,
   apiErrorText,
-  INJECT_LABEL,
   mapLimit,
   registerInjector,
   reviewsFor,
@@ -62,16 +62,7 @@ const INVALID_BY_THEMSELVES = ['only-proxy-container.injected.0.json', 'sidecar-
 /** NATIVE_SIDECAR=auto (the default) makes the sidecar native in pods that run to completion. */
 const runsToCompletion = (pod: V1Pod): boolean => pod.spec?.restartPolicy === 'Never' || pod.spec?.restartPolicy === 'OnFailure';
 
-function adapt(entry: CorpusPod, index: number): V1Pod {
-  const pod = structuredClone(entry.pod) as V1Pod & { status?: unknown };
-  const meta = (pod.metadata ??= {});
-  for (const key of ['namespace', 'resourceVersion', 'uid', 'creationTimestamp', 'ownerReferences', 'generateName'] as const) delete meta[key];
-  delete pod.status;
-  const slug = entry.name.replace(/\.json$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-  meta.name = `c${index}-${slug}`.slice(0, 63).replace(/-+$/, '');
-  meta.labels = { ...meta.labels, ...INJECT_LABEL };
-  return pod;
-}
+const adapt = (entry: CorpusPod, index: number): V1Pod => adaptCorpusPod(entry, index);
 
 const serviceAccountOf = (pod: V1Pod): string | undefined => pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
 
