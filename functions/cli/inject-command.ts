@@ -36,9 +36,10 @@ export async function runInject(options: InjectOptions, env: Record<string, stri
   if (options.filename.length === 0) throw new CliError(EXIT.USAGE, '-f FILE is required (a file, a directory, or - for standard input)');
   const selection = readSelection(options, io);
   const inputs = readInputs(options.filename, options.recursive ?? false, io);
-  const { config, releaseFrom } = await loadCliConfig(env, options, ssmClient);
+  const { config, canary, releaseFrom } = await loadCliConfig(env, options, ssmClient);
   const context: InjectContext = {
     config,
+    ...(canary ? { canary } : {}),
     selection,
     ignoreSelection: options.ignoreSelection ?? false,
     defaultNamespace: options.namespace ?? 'default',
@@ -79,7 +80,8 @@ export async function runInject(options: InjectOptions, env: Record<string, stri
   const format: Format = options.output ?? (allJson ? 'json' : 'yaml');
   const written = format === 'yaml' ? outputs : outputs.map(({ value, marker }) => ({ value, marker }));
   io.stdout(formatDocuments(format, format === 'json' && jsonArray, written));
-  io.stderr(`sidecar-injector inject: ${summary(counts)}; release ${config.release.version} (${config.release.image}) from ${releaseFrom}\n`);
+  const canaryNote = canary ? `, canary ${canary.release.version} (${canary.release.image}) for ${canary.percent}% of workloads` : '';
+  io.stderr(`sidecar-injector inject: ${summary(counts)}; release ${config.release.version} (${config.release.image})${canaryNote} from ${releaseFrom}\n`);
   return EXIT.OK;
 }
 

@@ -1,5 +1,6 @@
 import jsonPatch from 'fast-json-patch';
 import { decide } from '../core/decide.ts';
+import { chooseCohort, type CanaryRelease } from '../core/fleet/cohort.ts';
 import type { InjectorConfig } from '../core/injector-config.ts';
 import { isPlainObject } from '../core/pod-view.ts';
 import type { JsonObject } from '../core/types.ts';
@@ -38,7 +39,26 @@ export interface InjectContext {
   ignoreSelection: boolean;
   /** Namespace of objects that name none (`-n`, else `default`, as kubectl apply does). */
   defaultNamespace: string;
+  /** The canary in SSM: each workload gets its cohort's release, keyed as the webhook keys its pods. */
+  canary?: CanaryRelease;
 }
+
+/**
+ * The owner kind the webhook will see on this object's pods, for the cohort key: a Deployment's
+ * pods are keyed by the Deployment (through its ReplicaSet's pod-template-hash), a StatefulSet's
+ * and DaemonSet's by themselves. A CronJob's pods belong to a new Job each run, so no cohort
+ * can be named offline: they get the stable release.
+ */
+const COHORT_OWNER: Record<string, string | undefined> = {
+  Pod: 'Pod',
+  Deployment: 'Deployment',
+  StatefulSet: 'StatefulSet',
+  DaemonSet: 'DaemonSet',
+  ReplicaSet: 'ReplicaSet',
+  ReplicationController: 'ReplicationController',
+  Job: 'Job',
+  CronJob: undefined,
+};
 
 /** Where each workload kind keeps its pod template. */
 const TEMPLATE_PATHS: Record<string, string[]> = {
@@ -68,7 +88,7 @@ export function injectObject(object: unknown, context: InjectContext, prefix = '
   const namespace = isPlainObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : context.defaultNamespace;
   if (kind === 'Pod') {
     const copy = structuredClone(object);
-    return injectPodLike(copy, copy, subject, namespace, context);
+    return injectPodLike(copy, copy, subject, namespace, context, cohortKeyOf('Pod', name, namespace));
   }
   const path = kind !== undefined ? TEMPLATE_PATHS[kind] : undefined;
   if (!path) {
@@ -83,11 +103,16 @@ export function injectObject(object: unknown, context: InjectContext, prefix = '
   let template: unknown = copy;
   for (const key of path) template = isPlainObject(template) ? template[key] : undefined;
   if (!isPlainObject(template)) return { status: 'error', message: `${kind} has no ${path.join('.')}` };
-  return injectPodLike(copy, template, subject, namespace, context);
+  return injectPodLike(copy, template, subject, namespace, context, cohortKeyOf(kind as string, name, namespace));
+}
+
+function cohortKeyOf(kind: string, name: string, namespace: string): string | undefined {
+  const owner = COHORT_OWNER[kind];
+  return owner !== undefined && name ? `${namespace}/${owner}/${name}` : undefined;
 }
 
 /** Decides on `target` (a Pod, or a pod template inside the copied `root`) and patches it in place. */
-function injectPodLike(root: JsonObject, target: JsonObject, subject: string, namespace: string, context: InjectContext): ObjectOutcome {
+function injectPodLike(root: JsonObject, target: JsonObject, subject: string, namespace: string, context: InjectContext, cohortKey: string | undefined): ObjectOutcome {
   const labels = isPlainObject(target.metadata) && isPlainObject(target.metadata.labels) ? (target.metadata.labels as Record<string, string>) : {};
   const selected = isSelected(context.selection, labels, { [NAMESPACE_NAME_LABEL]: namespace }, (key) => key === NAMESPACE_NAME_LABEL);
   if (!selected && !context.ignoreSelection) {
@@ -95,6 +120,15 @@ function injectPodLike(root: JsonObject, target: JsonObject, subject: string, na
       status: 'unchanged',
       reports: [{ subject, result: 'not-selected', detail: `the webhook's selectors do not match it (namespace ${namespace}); --ignore-selection injects anyway`, warnings: [] }],
     };
+  }
+  let config = context.config;
+  let cohortNote = '';
+  if (context.canary) {
+    const channels = { stable: config.release, canary: context.canary };
+    // Without a key (a CronJob, an unnamed object) the stable release, unless the template pins the canary.
+    const choice = cohortKey === undefined ? chooseCohort(target, namespace, { stable: config.release }, config.annotationPrefix) : chooseCohort(target, namespace, channels, config.annotationPrefix, cohortKey);
+    config = { ...config, release: choice.release };
+    cohortNote = ` (${choice.cohort} cohort, ${choice.reason})`;
   }
   const decision = decide(
     {
@@ -105,7 +139,7 @@ function injectPodLike(root: JsonObject, target: JsonObject, subject: string, na
       resource: { group: '', version: 'v1', resource: 'pods' },
       object: target,
     },
-    context.config,
+    config,
   );
   const warnings = decision.warnings;
   if (decision.action === 'skip') {
@@ -115,7 +149,7 @@ function injectPodLike(root: JsonObject, target: JsonObject, subject: string, na
   if (decision.patch.length === 0) return { status: 'unchanged', reports: [{ subject, result: 'unchanged', detail: decision.reason, warnings }] };
   jsonPatch.applyPatch(target, decision.patch as jsonPatch.Operation[], true, true);
   const result = decision.action === 'inject' ? 'injected' : 'converged';
-  return { status: 'changed', value: root, reports: [{ subject, result, detail: decision.reason, warnings }] };
+  return { status: 'changed', value: root, reports: [{ subject, result, detail: `${decision.reason}${cohortNote}`, warnings }] };
 }
 
 function injectList(list: JsonObject, context: InjectContext, prefix: string): ObjectOutcome {

@@ -1,4 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { CanaryRelease } from '../core/fleet/cohort.ts';
 import type { InjectorConfig } from '../core/injector-config.ts';
 import { ReleaseUnavailableError } from '../shell/release-source.ts';
 import { settingsFromEnv, SettingsError, type Settings } from '../shell/settings.ts';
@@ -23,6 +24,8 @@ export interface ReleaseFlags {
 export interface CliConfig {
   settings: Settings;
   config: InjectorConfig;
+  /** The canary in SSM, when there is one (offline flags never have one). */
+  canary?: CanaryRelease;
   /** Where the release came from, for the report on stderr. */
   releaseFrom: string;
 }
@@ -56,15 +59,18 @@ export async function loadCliConfig(env: Env, flags: ReleaseFlags, ssmClient?: P
     client: ssmClient ?? createSsmClient(release.region),
     versionParameter: release.versionParameter,
     imageParameter: release.imageParameter,
+    ...(release.canaryParameter ? { canaryParameter: release.canaryParameter } : {}),
     ttlMs: release.cacheTtlMs,
     withDecryption: release.withDecryption,
   });
   try {
     const current = await source.current();
+    const parameters = [release.versionParameter, release.imageParameter, ...(release.canaryParameter ? [release.canaryParameter] : [])];
     return {
       settings,
       config: { ...settings.injector, release: current.release },
-      releaseFrom: `SSM ${release.versionParameter}, ${release.imageParameter}`,
+      ...(current.canary ? { canary: current.canary } : {}),
+      releaseFrom: `SSM ${parameters.join(', ')}`,
     };
   } catch (error) {
     if (error instanceof ReleaseUnavailableError) throw new CliError(EXIT.UNAVAILABLE, `${error.message} (or give --sidecar-version to work offline)`);

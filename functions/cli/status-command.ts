@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { defaultSelection, isSelected, NAMESPACE_NAME_LABEL, selectionFromConfiguration, type WebhookSelection } from '../../infra/webhook-config/selection.ts';
 import { classifyPod } from '../core/fleet/classify.ts';
+import { chooseCohort, type CanaryRelease } from '../core/fleet/cohort.ts';
 import { FleetReportBuilder, type FleetReport } from '../core/fleet/report.ts';
 import { owningWorkload } from '../core/fleet/workload.ts';
 import type { Pod } from '../core/types.ts';
@@ -41,10 +42,11 @@ export interface StatusResult {
 }
 
 export async function runStatus(options: StatusOptions, env: Record<string, string | undefined>, io: CliIo, deps: StatusDeps = {}): Promise<ExitCode> {
-  const { config, releaseFrom } = await loadCliConfig(env, options, deps.ssmClient);
+  const { config, canary, releaseFrom } = await loadCliConfig(env, options, deps.ssmClient);
   const reader = clusterReader(deps.kubeConfig ?? unavailableOnError(() => loadKubeConfig(options, env)));
-  const { report, requests } = await unavailableOnErrorAsync(() => collectStatus(reader, options, config, io));
-  const sources = `release ${config.release.version} (${config.release.image}) from ${releaseFrom}; ${requests} API requests to ${reader.server}`;
+  const { report, requests } = await unavailableOnErrorAsync(() => collectStatus(reader, options, config, io, canary));
+  const canaryNote = canary ? `, canary ${canary.release.version} for ${canary.percent}% of workloads` : '';
+  const sources = `release ${config.release.version} (${config.release.image})${canaryNote} from ${releaseFrom}; ${requests} API requests to ${reader.server}`;
   if (options.output === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else if (options.output === 'yaml') io.stdout(stringify(report, { lineWidth: 0 }));
   else io.stdout(renderTable(report, options.output === 'wide'));
@@ -58,10 +60,12 @@ export async function collectStatus(
   options: Pick<StatusOptions, 'namespace' | 'selector' | 'chunkSize' | 'webhookConfiguration' | 'webhookName'>,
   config: Parameters<typeof classifyPod>[2],
   io: Pick<CliIo, 'stderr'>,
+  canary?: CanaryRelease,
 ): Promise<StatusResult> {
   const selection = await webhookSelection(reader, options, io);
   const namespaces = await reader.namespaceLabels(options.namespace);
-  const builder = new FleetReportBuilder(config.release);
+  const builder = new FleetReportBuilder(config.release, canary);
+  const canaryConfig = canary ? { ...config, release: canary.release } : undefined;
   const pages = reader.podPages({ pageSize: options.chunkSize, ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.selector ? { labelSelector: options.selector } : {}) });
   for await (const pods of pages) {
     for (const pod of pods) {
@@ -70,7 +74,10 @@ export async function collectStatus(
       const namespaceLabels = namespaces.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
       const selected = isSelected(selection, pod.metadata?.labels ?? {}, namespaceLabels);
       const workload = owningWorkload(pod);
-      builder.add({ namespace, name, ...(workload ? { workload } : {}), classification: classifyPod(pod as Pod, namespace, config, selected) });
+      // With a canary, each pod is measured against its workload's cohort, as the webhook chooses it.
+      const cohort = canary ? chooseCohort(pod, namespace, { stable: config.release, canary }, config.annotationPrefix).cohort : undefined;
+      const against = cohort === 'canary' && canaryConfig ? canaryConfig : config;
+      builder.add({ namespace, name, ...(workload ? { workload } : {}), ...(cohort ? { cohort } : {}), classification: classifyPod(pod as Pod, namespace, against, selected) });
     }
   }
   return { report: builder.build(), requests: reader.requests };
@@ -93,6 +100,7 @@ const COLUMNS = ['NAMESPACE', 'WORKLOAD', 'PODS', 'CURRENT', 'OUTDATED', 'MISMAT
 /** kubectl's layout: upper-case headers, columns padded to their widest cell, three spaces apart. */
 export function renderTable(report: FleetReport, wide: boolean): string {
   const rows: string[][] = [];
+  const cohorts = report.canary !== undefined;
   for (const w of report.workloads) {
     const injectable = w.pods - w.counts['not-selected'] - w.counts.completed;
     if (!wide && injectable === 0) continue;
@@ -111,10 +119,11 @@ export function renderTable(report: FleetReport, wide: boolean): string {
       String(w.counts.skipped),
       versions || '-',
       w.upgrade === 'none' ? '-' : w.upgrade,
+      ...(cohorts ? [w.cohort ?? '-'] : []),
       ...(wide ? [String(w.counts['not-selected']), String(w.counts.completed)] : []),
     ]);
   }
-  const header = wide ? [...COLUMNS, 'NOT-SELECTED', 'COMPLETED'] : COLUMNS;
+  const header = [...COLUMNS, ...(cohorts ? ['COHORT'] : []), ...(wide ? ['NOT-SELECTED', 'COMPLETED'] : [])];
   let text = rows.length > 0 ? layout([header, ...rows]) : 'No pods selected for injection.\n';
   if (wide) {
     for (const pod of report.pods) {
@@ -124,6 +133,9 @@ export function renderTable(report: FleetReport, wide: boolean): string {
   }
   const t = report.totals;
   text += `\nRelease ${report.release.version} (${report.release.image})\n`;
+  if (report.canary && report.cohorts) {
+    text += `Canary ${report.canary.release.version} (${report.canary.release.image}) for ${report.canary.percent}% of workloads: ${report.cohorts.canary} pods in the canary cohort, ${report.cohorts.stable} in the stable one\n`;
+  }
   text += `Pods: ${t.pods} in ${report.namespaces} namespaces: ${t.current} current, ${t.outdated} outdated, ${t.mismatch} mismatch, ${t.missing} missing, ${t.skipped} skipped, ${t['not-selected']} not selected; ${t.completed} completed (not counted)\n`;
   const drift = t.outdated + t.mismatch + t.missing;
   text += report.converged ? 'Converged.\n' : `Not converged: ${drift} pods are not at the release.\n`;

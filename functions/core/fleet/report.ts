@@ -1,5 +1,6 @@
 import type { SidecarRelease } from '../injector-config.ts';
 import type { PodClassification, PodState, UpgradePath } from './classify.ts';
+import type { CanaryRelease, Cohort } from './cohort.ts';
 import { workloadLabel, type WorkloadRef } from './workload.ts';
 
 /**
@@ -16,6 +17,8 @@ export interface ClassifiedPod {
   namespace: string;
   name: string;
   workload?: WorkloadRef;
+  /** With a canary configured: the cohort the pod's workload is in (its release is that cohort's). */
+  cohort?: Cohort;
   classification: PodClassification;
 }
 
@@ -31,10 +34,15 @@ export interface WorkloadSummary {
   versions: Record<string, number>;
   /** How rollout moves its drifting pods: `in-place`, `restart`, `mixed`, or `none` when nothing drifts. */
   upgrade: UpgradePath | 'mixed';
+  /** With a canary configured: the workload's cohort. */
+  cohort?: Cohort;
 }
 
 export interface FleetReport {
   release: SidecarRelease;
+  canary?: CanaryRelease;
+  /** With a canary configured: pods per cohort (completed and not-selected pods excluded). */
+  cohorts?: Record<Cohort, number>;
   converged: boolean;
   totals: StateCounts & { pods: number };
   namespaces: number;
@@ -50,14 +58,17 @@ export function emptyCounts(): StateCounts {
 /** Accumulates pods one at a time, so a listing can be reported page by page without keeping the pods. */
 export class FleetReportBuilder {
   readonly #release: SidecarRelease;
+  readonly #canary: CanaryRelease | undefined;
+  readonly #cohorts: Record<Cohort, number> = { stable: 0, canary: 0 };
   readonly #workloads = new Map<string, WorkloadSummary & { paths: Set<UpgradePath> }>();
   readonly #totals = emptyCounts();
   readonly #namespaces = new Set<string>();
   #pods = 0;
   readonly #details: ClassifiedPod[] = [];
 
-  constructor(release: SidecarRelease) {
+  constructor(release: SidecarRelease, canary?: CanaryRelease) {
     this.#release = release;
+    this.#canary = canary;
   }
 
   add(pod: ClassifiedPod): void {
@@ -66,9 +77,11 @@ export class FleetReportBuilder {
     let summary = this.#workloads.get(key);
     if (!summary) {
       summary = { namespace: pod.namespace, workload: label, pods: 0, counts: emptyCounts(), versions: {}, upgrade: 'none', paths: new Set() };
+      if (pod.cohort) summary.cohort = pod.cohort;
       this.#workloads.set(key, summary);
     }
     const { state, version, upgrade } = pod.classification;
+    if (pod.cohort && state !== 'completed' && state !== 'not-selected') this.#cohorts[pod.cohort]++;
     summary.pods++;
     summary.counts[state]++;
     if (state !== 'completed' && version !== undefined) summary.versions[version] = (summary.versions[version] ?? 0) + 1;
@@ -84,6 +97,14 @@ export class FleetReportBuilder {
       .map(({ paths, ...summary }) => ({ ...summary, upgrade: paths.size === 0 ? 'none' : paths.size === 1 ? ([...paths][0] as UpgradePath) : ('mixed' as const) }))
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.workload.localeCompare(b.workload));
     const converged = [...DRIFT_STATES].every((state) => this.#totals[state] === 0);
-    return { release: this.#release, converged, totals: { ...this.#totals, pods: this.#pods }, namespaces: this.#namespaces.size, workloads, pods: this.#details };
+    return {
+      release: this.#release,
+      ...(this.#canary ? { canary: this.#canary, cohorts: { ...this.#cohorts } } : {}),
+      converged,
+      totals: { ...this.#totals, pods: this.#pods },
+      namespaces: this.#namespaces.size,
+      workloads,
+      pods: this.#details,
+    };
   }
 }
