@@ -6,6 +6,7 @@ import { completionScript } from './completion.ts';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
 import { runInject, type InjectOptions } from './inject-command.ts';
 import { processIo, type CliIo } from './io.ts';
+import { runRollout, type RolloutOptions } from './rollout-command.ts';
 import { runStatus, type StatusOptions } from './status-command.ts';
 
 /**
@@ -97,6 +98,31 @@ export function buildProgram(env: Record<string, string | undefined>, io: CliIo,
     if (options.allNamespaces && options.namespace !== undefined) throw new CliError(EXIT.USAGE, '-A and -n exclude each other');
     done(await runStatus(options, env, io, deps));
   });
+
+  releaseOptions(
+    program
+      .command('rollout')
+      .summary('bring outdated pods to the current release, in waves')
+      .description(
+        'Moves every outdated, mismatched or missing sidecar to the release, the canary cohort first. Pods the webhook can ' +
+          'upgrade on UPDATE are annotated and only their sidecar restarts; Deployments, StatefulSets and DaemonSets that need ' +
+          'new pods are restarted as kubectl rollout restart does. Bare pods and Job pods are reported, never touched. After ' +
+          'each wave it waits until the pods are Ready with the release; a wave that does not finish in --timeout stops the ' +
+          'rollout. Safe to interrupt and to run again.\n\n' +
+          'Exit status: 0 done (or nothing to do), 1 a wave failed, 2 bad usage, 3 cluster or SSM unavailable.',
+      )
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--context <name>', 'kubeconfig context (default: its current context)')
+      .option('-n, --namespace <namespace>', 'only this namespace (default: all namespaces)')
+      .option('-l, --selector <selector>', 'only pods with these labels (kubectl syntax)')
+      .option('--batch-size <n>', 'pods per wave (a workload restart is never split)', positiveInteger, 10)
+      .option('--timeout <seconds>', 'how long one wave may take before the rollout stops', positiveInteger, 300)
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('--webhook-configuration <name>', 'the MutatingWebhookConfiguration whose selectors apply', 'sidecar-injector')
+      .option('--webhook-name <name>', 'the webhook of that configuration, when it has several')
+      .option('--chunk-size <n>', 'pods per LIST page', positiveInteger, 500)
+      .addOption(new Option('--poll-interval <ms>', 'milliseconds between checks while a wave runs').argParser(positiveInteger).default(1000).hideHelp()),
+  ).action(async (options: RolloutOptions) => done(await runRollout(options, env, io, deps)));
 
   program
     .command('version')

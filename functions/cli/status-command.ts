@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import { defaultSelection, isSelected, NAMESPACE_NAME_LABEL, selectionFromConfiguration, type WebhookSelection } from '../../infra/webhook-config/selection.ts';
 import { classifyPod } from '../core/fleet/classify.ts';
 import { chooseCohort, type CanaryRelease } from '../core/fleet/cohort.ts';
-import { FleetReportBuilder, type FleetReport } from '../core/fleet/report.ts';
+import { FleetReportBuilder, type ClassifiedPod, type FleetReport } from '../core/fleet/report.ts';
+import type { InjectorConfig } from '../core/injector-config.ts';
 import { owningWorkload } from '../core/fleet/workload.ts';
 import type { Pod } from '../core/types.ts';
 import { ClusterAccessError, clusterReader, loadKubeConfig, type ClusterReader, type KubeConfigOptions } from '../shell/kube-cluster.ts';
@@ -57,14 +58,32 @@ export async function runStatus(options: StatusOptions, env: Record<string, stri
 /** Lists and classifies; exported for the bench, which measures exactly this. */
 export async function collectStatus(
   reader: ClusterReader,
-  options: Pick<StatusOptions, 'namespace' | 'selector' | 'chunkSize' | 'webhookConfiguration' | 'webhookName'>,
-  config: Parameters<typeof classifyPod>[2],
+  options: ClassifyOptions,
+  config: InjectorConfig,
   io: Pick<CliIo, 'stderr'>,
   canary?: CanaryRelease,
 ): Promise<StatusResult> {
+  const builder = new FleetReportBuilder(config.release, canary);
+  await classifyCluster(reader, options, config, io, canary, (pod) => builder.add(pod));
+  return { report: builder.build(), requests: reader.requests };
+}
+
+export type ClassifyOptions = Pick<StatusOptions, 'namespace' | 'selector' | 'chunkSize' | 'webhookConfiguration' | 'webhookName'>;
+
+/**
+ * Every pod of the cluster (or of the namespace and selector), page by page, classified against
+ * the release of its cohort with the webhook's selection: one source for status and rollout.
+ */
+export async function classifyCluster(
+  reader: ClusterReader,
+  options: ClassifyOptions,
+  config: InjectorConfig,
+  io: Pick<CliIo, 'stderr'>,
+  canary: CanaryRelease | undefined,
+  sink: (pod: ClassifiedPod) => void,
+): Promise<void> {
   const selection = await webhookSelection(reader, options, io);
   const namespaces = await reader.namespaceLabels(options.namespace);
-  const builder = new FleetReportBuilder(config.release, canary);
   const canaryConfig = canary ? { ...config, release: canary.release } : undefined;
   const pages = reader.podPages({ pageSize: options.chunkSize, ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.selector ? { labelSelector: options.selector } : {}) });
   for await (const pods of pages) {
@@ -77,10 +96,9 @@ export async function collectStatus(
       // With a canary, each pod is measured against its workload's cohort, as the webhook chooses it.
       const cohort = canary ? chooseCohort(pod, namespace, { stable: config.release, canary }, config.annotationPrefix).cohort : undefined;
       const against = cohort === 'canary' && canaryConfig ? canaryConfig : config;
-      builder.add({ namespace, name, ...(workload ? { workload } : {}), ...(cohort ? { cohort } : {}), classification: classifyPod(pod as Pod, namespace, against, selected) });
+      sink({ namespace, name, ...(workload ? { workload } : {}), ...(cohort ? { cohort } : {}), classification: classifyPod(pod as Pod, namespace, against, selected) });
     }
   }
-  return { report: builder.build(), requests: reader.requests };
 }
 
 /** The selectors of the webhook as registered in the cluster; the stack's defaults when it is not registered. */
@@ -147,7 +165,7 @@ function layout(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
-function unavailableOnError<T>(fn: () => T): T {
+export function unavailableOnError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
@@ -156,7 +174,7 @@ function unavailableOnError<T>(fn: () => T): T {
   }
 }
 
-async function unavailableOnErrorAsync<T>(fn: () => Promise<T>): Promise<T> {
+export async function unavailableOnErrorAsync<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

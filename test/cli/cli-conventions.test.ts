@@ -177,7 +177,7 @@ describe('the command line', () => {
     const { code, out } = await run(['completion', 'bash']);
     expect(code).toBe(0);
     expect(out).toContain('complete -o default -F _sidecar_injector_complete sidecar-injector');
-    expect(out).toMatch(/compgen -W "inject status version completion/);
+    expect(out).toMatch(/compgen -W "inject status rollout version completion/);
     expect(out).toContain('--sidecar-version');
     expect(out).toContain('compgen -W "table wide json yaml"');
     const check = spawnSync('bash', ['-n'], { input: out });

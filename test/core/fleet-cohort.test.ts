@@ -154,3 +154,17 @@ describe('the webhook with a canary', () => {
     expect(applyAnswer(deploymentPod('web', 'h'), JSON.parse(answer.body)).spec.containers[1].image).toBe(stable.image);
   });
 });
+
+describe('SSM_CANARY_PARAMETER', () => {
+  const ssm = { SSM_VERSION_PARAMETER: '/v', SSM_IMAGE_PARAMETER: '/i', AWS_REGION: 'eu-west-1' };
+  it('is read with the release parameters', () => {
+    expect(settingsFromEnv({ ...ssm, SSM_CANARY_PARAMETER: '/c' }).release).toMatchObject({ source: 'ssm', canaryParameter: '/c' });
+  });
+  it.each([
+    [{ SSM_CANARY_PARAMETER: '/c' }, 'SSM_CANARY_PARAMETER needs SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER'],
+    [{ ...ssm, SSM_CANARY_PARAMETER: '/v' }, 'SSM_CANARY_PARAMETER must be a parameter of its own'],
+    [{ ...ssm, SSM_CANARY_PARAMETER: 'bad name!' }, 'SSM_CANARY_PARAMETER="bad name!" is not an SSM parameter name'],
+  ])('is refused when %j', (env, message) => {
+    expect(() => settingsFromEnv(env)).toThrow(message);
+  });
+});

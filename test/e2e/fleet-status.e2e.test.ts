@@ -58,8 +58,7 @@ describe.skipIf(gate.skip)(`sidecar-injector status${gate.skip ? ` (skipped: ${g
     ns = await scenarioNamespace(cluster, ID);
     await registerInjector(cluster, { id: ID, baseUrl: server.url, upgradeOnUpdate: true });
     await waitUntilActive(cluster, ns);
-    kubeconfig = join(cluster.dir, 'kubeconfig');
-    writeFileSync(kubeconfig, cluster.kubeConfig.exportConfig(), { mode: 0o600 });
+    kubeconfig = cluster.kubeconfigFile;
 
     // At 1.2.1: three replicas of Deployment web, a bare pod, an opted-out pod, an unlabelled pod.
     for (const index of [1, 2, 3]) await cluster.core.createNamespacedPod({ namespace: ns, body: replicaPod('web', '6b8f7c9d5', index) });
