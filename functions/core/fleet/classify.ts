@@ -1,9 +1,9 @@
-import jsonPatch from 'fast-json-patch';
 import { decide, runsReleaseImage } from '../decide.ts';
 import { sameImage } from '../image-reference.ts';
 import { annotationKeys, type InjectorConfig } from '../injector-config.ts';
 import { annotation, findByName, isPlainObject } from '../pod-view.ts';
-import type { AdmissionRequest, Pod } from '../types.ts';
+import { pointer } from '../json-pointer.ts';
+import type { AdmissionRequest, PatchOperation, Pod } from '../types.ts';
 import { compareVersions, versionGap, type VersionGap } from '../version-order.ts';
 
 /**
@@ -57,7 +57,7 @@ export function classifyPod(pod: Pod, namespace: string, config: InjectorConfig,
     return { state: 'skipped', reason: onCreate.warnings[0] ?? onCreate.reason, skipReason: onCreate.reason, upgrade: 'none' };
   }
   const sidecar = findByName(pod, config.template.sidecarName)[0];
-  if (!sidecar) return { state: 'missing', reason: 'selected for injection but has no sidecar', upgrade: upgradePath(pod, namespace, config) };
+  if (!sidecar) return { state: 'missing', reason: 'selected for injection but has no sidecar', upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
 
   const version = annotation(pod, annotationKeys(config.annotationPrefix).version);
   const image = typeof sidecar.container.image === 'string' ? sidecar.container.image : undefined;
@@ -66,33 +66,38 @@ export function classifyPod(pod: Pod, namespace: string, config: InjectorConfig,
 
   if (sameImage(image, release.image)) {
     if (version !== release.version) {
-      return { state: 'mismatch', ...seen, reason: `runs ${release.image} but its version annotation says ${version ?? '(none)'}`, upgrade: upgradePath(pod, namespace, config) };
+      return { state: 'mismatch', ...seen, reason: `runs ${release.image} but its version annotation says ${version ?? '(none)'}`, upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
     }
     if (onCreate.patch.length === 0) return { state: 'current', ...seen, reason: 'at the release', upgrade: 'none' };
-    return { state: 'outdated', ...seen, gap: 'template', reason: `runs ${release.version}, but the template changed: ${onCreate.reason}`, upgrade: upgradePath(pod, namespace, config) };
+    return { state: 'outdated', ...seen, gap: 'template', reason: `runs ${release.version}, but the template changed: ${onCreate.reason}`, upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
   }
   if (version === undefined) {
-    return { state: 'mismatch', ...seen, reason: `runs ${image ?? '(no image)'} without a version annotation`, upgrade: upgradePath(pod, namespace, config) };
+    return { state: 'mismatch', ...seen, reason: `runs ${image ?? '(no image)'} without a version annotation`, upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
   }
   if (!runsReleaseImage(image, version, config)) {
-    return { state: 'mismatch', ...seen, reason: `version annotation says ${version} but the sidecar runs ${image ?? '(no image)'}`, upgrade: upgradePath(pod, namespace, config) };
+    return { state: 'mismatch', ...seen, reason: `version annotation says ${version} but the sidecar runs ${image ?? '(no image)'}`, upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
   }
   const order = compareVersions(version, release.version);
   const gap = order === undefined ? 'unordered' : order > 0 ? 'ahead' : (versionGap(version, release.version) ?? 'unordered');
   const what = gap === 'ahead' ? `newer than the release ${release.version}` : gap === 'unordered' ? `not ordered against ${release.version}` : `${gap} version(s) behind ${release.version}`;
-  return { state: 'outdated', ...seen, gap, reason: `runs ${version}: ${what}`, upgrade: upgradePath(pod, namespace, config) };
+  return { state: 'outdated', ...seen, gap, reason: `runs ${version}: ${what}`, upgrade: upgradePath(pod, namespace, config, onCreate.patch) };
 }
 
 /**
- * In place when the webhook, asked on an UPDATE, would move the sidecar's image (it only moves
- * forward, and only with upgrade on update on) and the pod would then be at the template with
- * nothing left to converge; otherwise only a new pod (a restart of its workload) gets there.
+ * In place when the webhook, asked on an UPDATE, would move the sidecar (it only moves forward,
+ * and only with upgrade on update on), and its CREATE decision, what the pod should look like
+ * now, differs from the pod only in that sidecar's image and our bookkeeping annotations: the
+ * template did not change beyond the image. Otherwise only a new pod (a restart of its workload)
+ * gets there. Read from the patches already decided, so a pod costs two decisions.
  */
-function upgradePath(pod: Pod, namespace: string, config: InjectorConfig): UpgradePath {
+function upgradePath(pod: Pod, namespace: string, config: InjectorConfig, onCreate: PatchOperation[]): UpgradePath {
   const onUpdate = decide(review(pod, namespace, 'UPDATE'), config);
   if (onUpdate.patch.length === 0) return 'restart';
-  const upgraded = jsonPatch.applyPatch(structuredClone(pod), onUpdate.patch as jsonPatch.Operation[], false, false).newDocument;
-  return decide(review(upgraded, namespace, 'CREATE'), config).patch.length === 0 ? 'in-place' : 'restart';
+  const sidecar = findByName(pod, config.template.sidecarName)[0];
+  if (!sidecar) return 'restart';
+  const keys = annotationKeys(config.annotationPrefix);
+  const allowed = new Set([pointer('spec', sidecar.list, sidecar.index, 'image'), pointer('metadata', 'annotations', keys.version), pointer('metadata', 'annotations', keys.status)]);
+  return onCreate.every((op) => allowed.has(op.path)) ? 'in-place' : 'restart';
 }
 
 function review(pod: Pod, namespace: string, operation: 'CREATE' | 'UPDATE'): AdmissionRequest {
