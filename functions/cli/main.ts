@@ -1,132 +1,166 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { settingsFromEnv, SettingsError } from '../shell/settings.ts';
-import { yamlTemplateReader } from '../shell/yaml-template-reader.ts';
-import { formatDocuments, parseDocuments, type OutputDocument } from './documents.ts';
-import { injectDocument } from './inject-object.ts';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { completionScript } from './completion.ts';
+import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
+import { runInject, type InjectOptions } from './inject-command.ts';
+import { processIo, type CliIo } from './io.ts';
+import { runRollout, type RolloutOptions } from './rollout-command.ts';
+import { runStatus, type StatusOptions } from './status-command.ts';
 
 /**
- * `sidecar-injector inject -f FILE|-`: offline injection, like `istioctl kube-inject`. The
- * sidecar settings are the webhook's own environment variables; the release comes from
- * SIDECAR_VERSION/SIDECAR_IMAGE or --version/--image (never from SSM: this command is offline).
+ * `sidecar-injector`: the operator's tool, built on commander (subcommands with their own help,
+ * typed options, choices, errors that name the flag). Results on stdout, reports and errors on
+ * stderr, and one set of exit codes across commands (exit-codes.ts, README).
  */
 
-const USAGE = `usage: sidecar-injector inject -f FILE [--version V] [--image I] [--native]
+export type { CliIo } from './io.ts';
+export { processIo } from './io.ts';
 
-Reads Kubernetes YAML (multi-document) or JSON from FILE (- for standard input), injects the
-sidecar into Pods and into the pod templates of Deployments, StatefulSets, DaemonSets,
-ReplicaSets, ReplicationControllers, Jobs and CronJobs (and List items), passes every other
-document through unchanged, and prints the result. Running it on its own output changes
-nothing.
+const TOOL_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-  -f, --filename FILE  input file, or - for standard input
-      --version V      sidecar version (default: SIDECAR_VERSION, else 1.2.1)
-      --image I        sidecar image repository or full reference (default: SIDECAR_IMAGE)
-      --native         inject as a native sidecar (init container, restartPolicy: Always)
-  -h, --help           this text
-
-Other settings come from the same environment variables as the webhook (README).
-Exit status: 0 done, 1 a document could not be processed, 2 bad usage or unreadable input.`;
-
-export interface CliIo {
-  /** Reads a file, or standard input when given file descriptor 0. */
-  readFile(path: string | 0): string;
-  stdout(text: string): void;
-  stderr(text: string): void;
+export interface CliDeps {
+  ssmClient?: Pick<SSMClient, 'send'>;
+  kubeConfig?: KubeConfig;
 }
 
-export function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        filename: { type: 'string', short: 'f' },
-        version: { type: 'string' },
-        image: { type: 'string' },
-        native: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return Number(value);
+}
+
+/** The flags that choose the release, shared by inject and status. */
+function releaseOptions(command: Command): Command {
+  return command
+    .option('--sidecar-version <version>', 'sidecar version, offline (default: SSM when SSM_*_PARAMETER are set, else SIDECAR_VERSION)')
+    .option('--sidecar-image <image>', 'sidecar image repository or full reference, offline (default: SIDECAR_IMAGE)')
+    .addOption(new Option('--version <version>').hideHelp().argParser((): never => {
+      throw new InvalidArgumentError('the sidecar version is --sidecar-version (sidecar-injector version prints the tool\'s)');
+    }))
+    .addOption(new Option('--image <image>').hideHelp().argParser((): never => {
+      throw new InvalidArgumentError('the sidecar image is --sidecar-image');
+    }));
+}
+
+export function buildProgram(env: Record<string, string | undefined>, io: CliIo, deps: CliDeps, done: (code: ExitCode) => void): Command {
+  const program = new Command('sidecar-injector')
+    .description('Inject the sidecar into manifests, and see and move the fleet to the current sidecar release.')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .enablePositionalOptions()
+    .showHelpAfterError('(add --help for usage)')
+    .version(TOOL_VERSION, '--version', "print the tool's version");
+
+  releaseOptions(
+    program
+      .command('inject')
+      .summary('inject the sidecar into Kubernetes manifests (offline)')
+      .description(
+        'Reads Kubernetes YAML (multi-document) or JSON, injects the sidecar into Pods and into the pod templates of ' +
+          'Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs and CronJobs (and the items of ' +
+          'any List), with the webhook\'s own decision and selection, and prints the result. Other documents pass through ' +
+          'unchanged. The report goes to stderr. Running it on its own output changes nothing.\n\n' +
+          'Exit status: 0 done, 1 a document could not be processed, 2 bad usage or unreadable input, 3 SSM unavailable.',
+      )
+      .option('-f, --filename <path>', 'a file, a directory of .yaml/.yml/.json files, or - for standard input (repeatable)', collect, [])
+      .option('-R, --recursive', 'descend into the subdirectories of -f directories')
+      .addOption(new Option('-o, --output <format>', 'output format (default: JSON when every input is JSON, else YAML)').choices(['yaml', 'json']))
+      .option('-n, --namespace <namespace>', 'namespace of objects that name none (default: default)')
+      .option('--native', 'inject as a native sidecar (init container, restartPolicy: Always)')
+      .option('--ignore-selection', "inject objects the webhook's selectors would not send to it")
+      .option('--webhook-config <file>', 'take the selectors from this MutatingWebhookConfiguration manifest (default: the stack\'s defaults)')
+      .option('--webhook-name <name>', 'the webhook of that configuration, when it has several'),
+  ).action(async (options: InjectOptions) => done(await runInject(options, env, io, deps.ssmClient)));
+
+  releaseOptions(
+    program
+      .command('status')
+      .summary("show every pod's sidecar against the current release")
+      .description(
+        'Lists the pods of the cluster (paged) and classifies each with the webhook\'s own decision: current, outdated, ' +
+          'mismatch (annotation and image disagree), missing (selected but no sidecar), skipped (with the reason), not ' +
+          'selected, completed. Grouped by namespace and owning workload.\n\n' +
+          'Exit status: 0 converged, 1 pods outdated, mismatched or missing, 2 bad usage, 3 cluster or SSM unavailable.',
+      )
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--context <name>', 'kubeconfig context (default: its current context)')
+      .option('-n, --namespace <namespace>', 'only this namespace (default: all namespaces)')
+      .option('-A, --all-namespaces', 'all namespaces (the default; for kubectl habits)')
+      .option('-l, --selector <selector>', 'only pods with these labels (kubectl syntax, e.g. app=web,tier!=db)')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
+      .option('--webhook-configuration <name>', 'the MutatingWebhookConfiguration whose selectors apply', 'sidecar-injector')
+      .option('--webhook-name <name>', 'the webhook of that configuration, when it has several')
+      .option('--chunk-size <n>', 'pods per LIST page', positiveInteger, 500),
+  ).action(async (options: StatusOptions & { allNamespaces?: boolean }) => {
+    if (options.allNamespaces && options.namespace !== undefined) throw new CliError(EXIT.USAGE, '-A and -n exclude each other');
+    done(await runStatus(options, env, io, deps));
+  });
+
+  releaseOptions(
+    program
+      .command('rollout')
+      .summary('bring outdated pods to the current release, in waves')
+      .description(
+        'Moves every outdated, mismatched or missing sidecar to the release, the canary cohort first. Pods the webhook can ' +
+          'upgrade on UPDATE are annotated and only their sidecar restarts; Deployments, StatefulSets and DaemonSets that need ' +
+          'new pods are restarted as kubectl rollout restart does. Bare pods and Job pods are reported, never touched. After ' +
+          'each wave it waits until the pods are Ready with the release; a wave that does not finish in --timeout stops the ' +
+          'rollout. Safe to interrupt and to run again.\n\n' +
+          'Exit status: 0 done (or nothing to do), 1 a wave failed, 2 bad usage, 3 cluster or SSM unavailable.',
+      )
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--context <name>', 'kubeconfig context (default: its current context)')
+      .option('-n, --namespace <namespace>', 'only this namespace (default: all namespaces)')
+      .option('-l, --selector <selector>', 'only pods with these labels (kubectl syntax)')
+      .option('--batch-size <n>', 'pods per wave (a workload restart is never split)', positiveInteger, 10)
+      .option('--timeout <seconds>', 'how long one wave may take before the rollout stops', positiveInteger, 300)
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('--webhook-configuration <name>', 'the MutatingWebhookConfiguration whose selectors apply', 'sidecar-injector')
+      .option('--webhook-name <name>', 'the webhook of that configuration, when it has several')
+      .option('--chunk-size <n>', 'pods per LIST page', positiveInteger, 500)
+      .addOption(new Option('--poll-interval <ms>', 'milliseconds between checks while a wave runs').argParser(positiveInteger).default(1000).hideHelp()),
+  ).action(async (options: RolloutOptions) => done(await runRollout(options, env, io, deps)));
+
+  program
+    .command('version')
+    .description("print the tool's version")
+    .action(() => {
+      io.stdout(`sidecar-injector ${TOOL_VERSION}\n`);
+      done(EXIT.OK);
     });
-  } catch (error) {
-    io.stderr(`sidecar-injector: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals[0] !== 'inject' || positionals.length > 1) {
-    io.stderr(`sidecar-injector: expected the command "inject"${positionals.length ? `, got "${positionals.join(' ')}"` : ''}\n${USAGE}\n`);
-    return 2;
-  }
-  const file = values.filename;
-  if (!file) {
-    io.stderr(`sidecar-injector inject: -f FILE is required (- for standard input)\n`);
-    return 2;
-  }
 
-  const cliEnv: Record<string, string | undefined> = { ...env, SSM_VERSION_PARAMETER: undefined, SSM_IMAGE_PARAMETER: undefined };
-  if (values.version !== undefined) cliEnv.SIDECAR_VERSION = values.version;
-  if (values.image !== undefined) cliEnv.SIDECAR_IMAGE = values.image;
-  if (values.native) cliEnv.NATIVE_SIDECAR = 'true';
-  let settings;
-  try {
-    settings = settingsFromEnv(cliEnv, yamlTemplateReader);
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    io.stderr(`sidecar-injector inject: ${error.problems.join('\n  ')}\n`);
-    return 2;
-  }
-  if (settings.release.source !== 'environment') throw new Error('unreachable: SSM is removed from the CLI environment');
-  const config = { ...settings.injector, release: settings.release.release };
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(sidecar-injector completion bash)')
+    .addArgument(new Command().createArgument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .action((shell: 'bash' | 'zsh') => {
+      io.stdout(completionScript(program, shell));
+      done(EXIT.OK);
+    });
 
-  const name = file === '-' ? '<stdin>' : file;
-  let text: string;
+  return program;
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, deps: CliDeps = {}): Promise<ExitCode> {
+  let code: ExitCode = EXIT.OK;
+  const program = buildProgram(env, io, deps, (c) => {
+    code = c;
+  });
   try {
-    // File descriptor 0, not /dev/stdin: opening /dev/stdin fails (ENXIO) when it is a socket.
-    text = io.readFile(file === '-' ? 0 : file);
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (error) {
-    io.stderr(`sidecar-injector inject: ${name}: cannot read: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const parsedInput = parseDocuments(text);
-  if (!parsedInput.ok) {
-    io.stderr(`sidecar-injector inject: ${name}: document ${parsedInput.index + 1}: ${parsedInput.message}\n`);
-    return 1;
-  }
-  const { input } = parsedInput;
-  const outputs: OutputDocument[] = [];
-  let failed = false;
-  for (const [index, doc] of input.documents.entries()) {
-    const outcome = injectDocument(doc.value, config);
-    if (outcome.status === 'error') {
-      io.stderr(`sidecar-injector inject: ${name}: document ${index + 1}${describeDoc(doc.value)}: ${outcome.message}\n`);
-      failed = true;
-      continue;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    if (error instanceof CliError) {
+      const command = program.args[0] ? ` ${program.args[0]}` : '';
+      io.stderr(`sidecar-injector${command}: ${error.message}\n`);
+      return error.code;
     }
-    for (const note of outcome.notes) io.stderr(`sidecar-injector inject: ${name}: document ${index + 1}${describeDoc(doc.value)}: ${note}\n`);
-    outputs.push(outcome.status === 'changed' ? { value: outcome.value, marker: doc.marker } : { value: doc.value, source: doc.source, marker: doc.marker });
+    throw error;
   }
-  if (failed) return 1;
-  io.stdout(formatDocuments(input.format, input.jsonArray, outputs));
-  return 0;
 }
 
-function describeDoc(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return '';
-  const { kind, metadata } = value as { kind?: unknown; metadata?: { name?: unknown } };
-  const name = typeof metadata?.name === 'string' ? `/${metadata.name}` : '';
-  return typeof kind === 'string' ? ` (${kind}${name})` : '';
-}
-
-/** The real process: files, standard output and standard error. */
-export const processIo: CliIo = {
-  readFile: (path) => readFileSync(path, 'utf8'),
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-if (import.meta.main) process.exitCode = runCli(process.argv.slice(2), process.env, processIo);
+if (import.meta.main) process.exitCode = await runCli(process.argv.slice(2), process.env, processIo);

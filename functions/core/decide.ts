@@ -174,7 +174,7 @@ function sidecarVersion(pod: Pod, config: InjectorConfig): VersionChoice {
  * version as its tag (a digest appended by a pinning policy is fine). When the release pins a
  * tag or digest of its own, any image of its repository counts.
  */
-function runsReleaseImage(image: unknown, version: string, config: InjectorConfig): boolean {
+export function runsReleaseImage(image: unknown, version: string, config: InjectorConfig): boolean {
   const repository = imageRepository(config.release.image);
   if (repository === undefined || imageRepository(image) !== repository) return false;
   const derived = imageTag(config.release.image) === config.release.version;

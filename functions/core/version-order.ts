@@ -52,3 +52,15 @@ function comparePreRelease(a: string, b: string): number {
   if (an !== bn) return an ? -1 : 1; // numeric identifiers sort before alphanumeric ones
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** How far apart two ordered versions are, by the first part that differs (for the fleet report). */
+export type VersionGap = 'major' | 'minor' | 'patch' | 'pre-release' | 'none';
+
+export function versionGap(a: string, b: string): VersionGap | undefined {
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return undefined;
+  const parts = ['major', 'minor', 'patch'] as const;
+  for (let i = 0; i < 3; i++) if (x.core[i] !== y.core[i]) return parts[i];
+  return x.pre.join('.') === y.pre.join('.') ? 'none' : 'pre-release';
+}

@@ -1,3 +1,4 @@
+import type { CanaryRelease } from '../core/fleet/cohort.ts';
 import type { SidecarRelease } from '../core/injector-config.ts';
 
 /** Where the current sidecar version and image come from. */
@@ -8,6 +9,8 @@ export interface ReleaseSource {
 
 export interface CurrentRelease {
   release: SidecarRelease;
+  /** A canary release for a share of the workloads, when one is configured. */
+  canary?: CanaryRelease;
   stale: boolean;
 }
 

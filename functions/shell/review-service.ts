@@ -1,5 +1,6 @@
 import { admissionResponseJson, readAdmissionReview } from '../core/admission-review.ts';
 import { decideWithRelease, triage, type Decision } from '../core/decide.ts';
+import { chooseCohort, type Cohort } from '../core/fleet/cohort.ts';
 import { podDisplayName } from '../core/pod-view.ts';
 import type { AdmissionRequest } from '../core/types.ts';
 import { pathTokenMatcher } from './path-token.ts';
@@ -73,13 +74,22 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
 
     let decision: Decision | undefined = triage(admission, settings.injector);
     let releaseStale = false;
+    let cohort: Cohort | undefined;
     if (!decision) {
       const current = await releaseSource.current();
       releaseStale = current.stale;
-      decision = decideWithRelease(admission, { ...settings.injector, release: current.release });
+      let release = current.release;
+      if (current.canary) {
+        // Each workload's cohort from the pod's own owner references: one answer for all its pods.
+        const namespace = typeof admission.namespace === 'string' ? admission.namespace : '';
+        const choice = chooseCohort(admission.object, namespace, { stable: current.release, canary: current.canary }, settings.injector.annotationPrefix);
+        release = choice.release;
+        cohort = choice.cohort;
+      }
+      decision = decideWithRelease(admission, { ...settings.injector, release });
     }
     const body = admissionResponseJson(admission.uid, decision);
-    telemetry.reviewed(describe(admission, decision, now() - started, releaseStale));
+    telemetry.reviewed({ ...describe(admission, decision, now() - started, releaseStale), ...(cohort ? { cohort } : {}) });
     return { statusCode: 200, body };
   }
 

@@ -49,6 +49,7 @@ function makeReleaseSource(settings: Settings, telemetry: Telemetry, client?: Pi
     client: client ?? createSsmClient(release.region),
     versionParameter: release.versionParameter,
     imageParameter: release.imageParameter,
+    ...(release.canaryParameter ? { canaryParameter: release.canaryParameter } : {}),
     ttlMs: release.cacheTtlMs,
     withDecryption: release.withDecryption,
     onRefresh: (event) => telemetry.releaseRefreshed(event),

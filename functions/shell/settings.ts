@@ -21,6 +21,8 @@ export type ReleaseSettings =
       source: 'ssm';
       versionParameter: string;
       imageParameter: string;
+      /** SSM_CANARY_PARAMETER: an optional canary, read in the same GetParameters call. */
+      canaryParameter?: string;
       cacheTtlMs: number;
       withDecryption: boolean;
       region: string;
@@ -244,7 +246,9 @@ function releaseSettings(
 ): ReleaseSettings {
   const versionParameter = env.SSM_VERSION_PARAMETER?.trim();
   const imageParameter = env.SSM_IMAGE_PARAMETER?.trim();
+  const canaryParameter = env.SSM_CANARY_PARAMETER?.trim() || undefined;
   if (!versionParameter && !imageParameter) {
+    if (canaryParameter) problems.push('SSM_CANARY_PARAMETER needs SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER: a canary is read with the release');
     const version = get('SIDECAR_VERSION');
     const image = get('SIDECAR_IMAGE');
     const resolved = resolveSidecarImage(image, version);
@@ -254,11 +258,14 @@ function releaseSettings(
   if (!versionParameter || !imageParameter) {
     problems.push('SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER go together: set both, or neither to take SIDECAR_VERSION and SIDECAR_IMAGE');
   }
-  for (const [variable, value] of [['SSM_VERSION_PARAMETER', versionParameter], ['SSM_IMAGE_PARAMETER', imageParameter]] as const) {
+  for (const [variable, value] of [['SSM_VERSION_PARAMETER', versionParameter], ['SSM_IMAGE_PARAMETER', imageParameter], ['SSM_CANARY_PARAMETER', canaryParameter]] as const) {
     if (value && !SSM_NAME.test(value) && !SSM_ARN.test(value)) problems.push(`${variable}="${value}" is not an SSM parameter name or ARN`);
   }
   if (versionParameter && versionParameter === imageParameter) {
     problems.push('SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER name the same parameter: the version and the image need one each');
+  }
+  if (canaryParameter && (canaryParameter === versionParameter || canaryParameter === imageParameter)) {
+    problems.push('SSM_CANARY_PARAMETER must be a parameter of its own, not the version or image parameter');
   }
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
   if (!region) problems.push('SSM parameters are configured but AWS_REGION is not set');
@@ -266,6 +273,7 @@ function releaseSettings(
     source: 'ssm',
     versionParameter: versionParameter ?? '',
     imageParameter: imageParameter ?? '',
+    ...(canaryParameter ? { canaryParameter } : {}),
     cacheTtlMs: integer('SSM_CACHE_TTL_SECONDS', 1, 86_400) * 1000,
     withDecryption: flag('SSM_WITH_DECRYPTION'),
     region,

@@ -1,5 +1,6 @@
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { resolveSidecarImage } from '../core/image-reference.ts';
+import { parseCanary, type CanaryRelease } from '../core/fleet/cohort.ts';
+import { resolveSidecarImage, sameImage } from '../core/image-reference.ts';
 import type { SidecarRelease } from '../core/injector-config.ts';
 import { ReleaseUnavailableError, type CurrentRelease, type ReleaseSource } from './release-source.ts';
 
@@ -25,6 +26,11 @@ export interface SsmReleaseSourceOptions {
   client: Pick<SSMClient, 'send'>;
   versionParameter: string;
   imageParameter: string;
+  /**
+   * Optional third parameter holding a canary (`{"version": "1.4.0", "percent": 30}` or `none`),
+   * read in the same GetParameters call; a missing parameter means no canary.
+   */
+  canaryParameter?: string;
   ttlMs: number;
   /** How long to wait after a failed refresh before asking SSM again (default: min(ttl, 5 s)). */
   retryMs?: number;
@@ -37,11 +43,11 @@ export interface SsmReleaseSourceOptions {
 }
 
 export type RefreshEvent =
-  | { ok: true; release: SidecarRelease; changed: boolean }
+  | { ok: true; release: SidecarRelease; canary?: CanaryRelease; changed: boolean }
   | { ok: false; error: string; servingStale: boolean };
 
 export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSource {
-  const { client, versionParameter, imageParameter, ttlMs } = options;
+  const { client, versionParameter, imageParameter, canaryParameter, ttlMs } = options;
   const retryMs = options.retryMs ?? Math.min(ttlMs, 5_000);
   const refreshWaitMs = options.refreshWaitMs ?? 250;
   const now = options.now ?? Date.now;
@@ -55,18 +61,18 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
     }
   };
 
-  let good: { release: SidecarRelease; fetchedAt: number } | undefined;
+  let good: { release: SidecarRelease; canary?: CanaryRelease; fetchedAt: number } | undefined;
   let lastError = 'no attempt yet';
   let nextAttemptAt = 0;
   let inFlight: Promise<void> | undefined;
 
   async function load(): Promise<void> {
     try {
-      const release = await fetchRelease();
-      const changed = !good || good.release.version !== release.version || good.release.image !== release.image;
-      good = { release, fetchedAt: now() };
+      const { release, canary } = await fetchRelease();
+      const changed = !good || JSON.stringify([good.release, good.canary]) !== JSON.stringify([release, canary]);
+      good = { release, fetchedAt: now(), ...(canary ? { canary } : {}) };
       nextAttemptAt = 0;
-      onRefresh({ ok: true, release, changed });
+      onRefresh({ ok: true, release, changed, ...(canary ? { canary } : {}) });
     } catch (error) {
       lastError = describeError(error);
       nextAttemptAt = now() + retryMs;
@@ -74,12 +80,12 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
     }
   }
 
-  async function fetchRelease(): Promise<SidecarRelease> {
-    const output = await client.send(
-      new GetParametersCommand({ Names: [versionParameter, imageParameter], WithDecryption: options.withDecryption ?? false }),
-    );
-    if (output.InvalidParameters && output.InvalidParameters.length > 0) {
-      throw new Error(`SSM parameter(s) not found: ${output.InvalidParameters.join(', ')}`);
+  async function fetchRelease(): Promise<{ release: SidecarRelease; canary?: CanaryRelease }> {
+    const names = canaryParameter ? [versionParameter, imageParameter, canaryParameter] : [versionParameter, imageParameter];
+    const output = await client.send(new GetParametersCommand({ Names: names, WithDecryption: options.withDecryption ?? false }));
+    const invalid = (output.InvalidParameters ?? []).filter((name) => name !== canaryParameter);
+    if (invalid.length > 0) {
+      throw new Error(`SSM parameter(s) not found: ${invalid.join(', ')}`);
     }
     const value = (name: string): string => {
       const parameter = output.Parameters?.find((p) => p.Name === name || p.ARN === name);
@@ -87,21 +93,32 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
       return parameter.Value.trim();
     };
     const version = value(versionParameter);
-    const resolved = resolveSidecarImage(value(imageParameter), version);
+    const imageValue = value(imageParameter);
+    const resolved = resolveSidecarImage(imageValue, version);
     if ('error' in resolved) throw new Error(`SSM values rejected: ${resolved.error}`);
-    return { version, image: resolved.image };
+    const release = { version, image: resolved.image };
+    if (!canaryParameter || output.InvalidParameters?.includes(canaryParameter)) return { release };
+    const read = parseCanary(value(canaryParameter));
+    if ('error' in read) throw new Error(`SSM canary ${canaryParameter} rejected: ${read.error}`);
+    if (!read.canary) return { release };
+    const canaryImage = resolveSidecarImage(read.canary.image ?? imageValue, read.canary.version);
+    if ('error' in canaryImage) throw new Error(`SSM canary ${canaryParameter} rejected: ${canaryImage.error}`);
+    if (read.canary.version !== version && sameImage(canaryImage.image, release.image)) {
+      throw new Error(`SSM canary ${canaryParameter} rejected: the image parameter pins a tag or digest, so the canary needs its own "image"`);
+    }
+    return { release, canary: { release: { version: read.canary.version, image: canaryImage.image }, percent: read.canary.percent } };
   }
 
   return {
     async current(): Promise<CurrentRelease> {
-      if (good && now() - good.fetchedAt < ttlMs) return { release: good.release, stale: false };
+      if (good && now() - good.fetchedAt < ttlMs) return served(good, false);
       if (now() >= nextAttemptAt) {
         inFlight ??= load().finally(() => {
           inFlight = undefined;
         });
       }
       if (inFlight) await (good ? withinBudget(inFlight, refreshWaitMs) : inFlight);
-      if (good) return { release: good.release, stale: now() - good.fetchedAt >= ttlMs };
+      if (good) return served(good, now() - good.fetchedAt >= ttlMs);
       throw new ReleaseUnavailableError(`sidecar release not loaded from SSM (${versionParameter}, ${imageParameter}): ${lastError}`);
     },
   };
@@ -114,6 +131,10 @@ function withinBudget(refresh: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([refresh, budget]).finally(() => clearTimeout(timer));
+}
+
+function served(good: { release: SidecarRelease; canary?: CanaryRelease }, stale: boolean): CurrentRelease {
+  return good.canary ? { release: good.release, canary: good.canary, stale } : { release: good.release, stale };
 }
 
 function describeError(error: unknown): string {

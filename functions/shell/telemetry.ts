@@ -21,6 +21,8 @@ export interface ReviewRecord {
   durationMs: number;
   releaseStale: boolean;
   dryRun: boolean;
+  /** With a canary configured: the cohort whose release the pod got. */
+  cohort?: 'stable' | 'canary';
 }
 
 export interface FailureRecord {

@@ -118,7 +118,7 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
 
   // Release parameters.
   check(typeof s.createParameters === 'boolean', 'createParameters must be true or false');
-  for (const key of ['versionParameterName', 'imageParameterName'] as const) {
+  for (const key of ['versionParameterName', 'imageParameterName', 'canaryParameterName'] as const) {
     const name = s[key];
     check(
       typeof name === 'string' && SSM_NAME.test(name) && !/^\/?(aws|ssm)/i.test(name) && !name.endsWith('/') && (!name.includes('/') || name.startsWith('/')),
@@ -126,6 +126,10 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
     );
   }
   check(s.versionParameterName !== s.imageParameterName, 'versionParameterName and imageParameterName must be different parameters');
+  check(
+    s.canaryParameterName !== s.versionParameterName && s.canaryParameterName !== s.imageParameterName,
+    'canaryParameterName must be a parameter of its own, not the version or image parameter',
+  );
   matches('parameterKmsKeyArn', PATTERNS.kmsKey, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; aliases cannot be granted)');
   if (s.parameterKmsKeyArn !== undefined && s.createParameters) {
     problems.push('parameterKmsKeyArn is set but createParameters is true: CloudFormation cannot create SecureString parameters. Create them with `aws ssm put-parameter --type SecureString --key-id ...` and set createParameters=false');

@@ -76,6 +76,8 @@ export interface SidecarInjectorSettings {
   createParameters: boolean;
   versionParameterName: string;
   imageParameterName: string;
+  /** The optional canary (`{"version": "1.4.0", "percent": 30}`, or `none`), read with the release. */
+  canaryParameterName: string;
   /** KMS key ARN of SecureString parameters; set only with createParameters=false. */
   parameterKmsKeyArn?: string;
   ssmCacheTtlSeconds: number;
@@ -174,6 +176,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   createParameters: true,
   versionParameterName: '/sidecar-injector/version',
   imageParameterName: '/sidecar-injector/image',
+  canaryParameterName: '/sidecar-injector/canary',
   ssmCacheTtlSeconds: 30,
   endpointMode: 'regional',
   allowedSourceCidrs: [],
@@ -231,6 +234,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   createParameters: 'boolean',
   versionParameterName: 'string',
   imageParameterName: 'string',
+  canaryParameterName: 'string',
   parameterKmsKeyArn: 'string',
   ssmCacheTtlSeconds: 'number',
   endpointMode: 'string',

@@ -34,7 +34,7 @@ export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handl
  * receives an HTTP answer before it gives up itself.
  *
  * The role is written out, not granted by helpers: logs into its own log group, and
- * ssm:GetParameters on the two release parameters; kms:Decrypt only for SecureString.
+ * ssm:GetParameters on the release parameters (version, image, canary); kms:Decrypt only for SecureString.
  */
 export class MutateFunction extends Construct {
   readonly function: NodejsFunction;
@@ -60,7 +60,7 @@ export class MutateFunction extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadSidecarRelease',
         actions: ['ssm:GetParameters'],
-        resources: [parameters.versionParameterArn, parameters.imageParameterArn],
+        resources: [parameters.versionParameterArn, parameters.imageParameterArn, parameters.canaryParameterArn],
       }),
     ];
     if (settings.parameterKmsKeyArn !== undefined) {
@@ -71,14 +71,14 @@ export class MutateFunction extends Construct {
           resources: [settings.parameterKmsKeyArn],
           // SSM passes the parameter ARN as encryption context: the key opens these two only.
           conditions: {
-            StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [parameters.versionParameterArn, parameters.imageParameterArn] },
+            StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [parameters.versionParameterArn, parameters.imageParameterArn, parameters.canaryParameterArn] },
           },
         }),
       );
     }
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Sidecar injector webhook function: own logs, read the two release parameters',
+      description: 'Sidecar injector webhook function: own logs, read the release parameters',
       inlinePolicies: { WebhookFunction: new iam.PolicyDocument({ statements }) },
     });
 

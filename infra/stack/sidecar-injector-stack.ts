@@ -35,6 +35,7 @@ export const OUTPUTS = {
   functionName: 'FunctionName',
   versionParameter: 'VersionParameterName',
   imageParameter: 'ImageParameterName',
+  canaryParameter: 'CanaryParameterName',
   dashboard: 'DashboardName',
 } as const;
 
@@ -96,6 +97,7 @@ export class SidecarInjectorStack extends Stack {
     new CfnOutput(this, OUTPUTS.functionName, { value: this.webhookFunction.function.functionName });
     new CfnOutput(this, OUTPUTS.versionParameter, { value: this.parameters.versionParameterName, description: 'aws ssm put-parameter here to roll out a sidecar version' });
     new CfnOutput(this, OUTPUTS.imageParameter, { value: this.parameters.imageParameterName });
+    new CfnOutput(this, OUTPUTS.canaryParameter, { value: this.parameters.canaryParameterName, description: 'aws ssm put-parameter here to start, widen or end a canary' });
     new CfnOutput(this, OUTPUTS.dashboard, { value: this.monitoring.dashboard.dashboardName });
 
     if (settings.eksClusterName !== undefined && settings.eksKubectlRoleArn !== undefined && settings.eksKubectlLayerArn !== undefined) {

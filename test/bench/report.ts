@@ -1,5 +1,6 @@
 import type { AdmissionResults } from './admission.ts';
 import type { ColdStartResults } from './cold-start.ts';
+import type { FleetResults } from './fleet.ts';
 import type { LoadResults } from './load.ts';
 import { formatBytes, formatMs, formatNs, ratio } from './stats.ts';
 
@@ -30,6 +31,7 @@ export interface BenchResults {
   admission?: AdmissionResults;
   load?: LoadResults;
   coldStart?: ColdStartResults;
+  fleet?: FleetResults;
   goals: Goal[];
 }
 
@@ -39,7 +41,15 @@ export const BUNDLE_LIMIT_BYTES = 700 * 1000;
 
 export function evaluateGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
   const goals: Goal[] = [];
-  const { admission, load, coldStart } = results;
+  const { admission, load, coldStart, fleet } = results;
+  if (fleet) {
+    goals.push({
+      goal: `fleet status, ${fleet.pods} pods in ${fleet.namespaces} namespaces`,
+      target: '<= 1.50x one paged LIST (time)',
+      measured: `${fleet.timeRatio.toFixed(2)}x (${(fleet.status.ms / 1000).toFixed(2)} s vs ${(fleet.floor.ms / 1000).toFixed(2)} s)`,
+      met: fleet.timeRatio <= 1.5,
+    });
+  }
   if (admission) {
     for (const group of GOAL_GROUPS) {
       const g = admission.groups.find((x) => x.group === group);
@@ -232,6 +242,21 @@ export function renderMarkdown(results: BenchResults): string {
       ),
       '',
       `${s.answered} of ${3 * s.burstSize} reviews answered 200; injected image(s): ${s.images.join(', ')}.`,
+      '',
+    );
+  }
+  if (results.fleet) {
+    const f = results.fleet;
+    out.push('## 5. Fleet status over the real API server', '');
+    out.push(
+      `${f.pods} pods in ${f.namespaces} namespaces (created in ${f.setupSeconds.toFixed(0)} s), pages of ${f.pageSize}, median of ${f.rounds} rounds, each in a fresh process. ` +
+        'Floor: one paged LIST of every pod with @kubernetes/client-node; status: the same listing plus the webhook-core classification of every pod (all outdated: the costliest path).',
+      '',
+      '| | floor (paged LIST) | status | ratio |',
+      '| --- | --- | --- | --- |',
+      `| time | ${formatMs(f.floor.ms)} | ${formatMs(f.status.ms)} | ${f.timeRatio.toFixed(2)}x |`,
+      `| peak RSS | ${f.floor.maxRssMb.toFixed(0)} MB | ${f.status.maxRssMb.toFixed(0)} MB | ${f.memoryRatio.toFixed(2)}x |`,
+      `| API requests | ${f.floor.requests} | ${f.status.requests} | |`,
       '',
     );
   }

@@ -4,6 +4,7 @@ import { cpus, loadavg, release, type } from 'node:os';
 import { join } from 'node:path';
 import { runAdmission } from './admission.ts';
 import { runColdStart } from './cold-start.ts';
+import { runFleet } from './fleet.ts';
 import { runLoad } from './load.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { evaluateGoals, renderMarkdown, type BenchResults, type Machine } from './report.ts';
@@ -51,6 +52,11 @@ if (wanted('load')) {
 if (wanted('cold')) {
   log('3-4. bundle, cold start, SSM calls (fresh processes)');
   results.coldStart = await runColdStart({ quick, profile, format: esm ? 'esm' : 'cjs', log });
+}
+if (wanted('fleet')) {
+  log('5. fleet status over the real API server vs one paged LIST (fresh processes)');
+  const fleet = await runFleet({ quick, log });
+  if (fleet) results.fleet = fleet;
 }
 
 results.machine = {

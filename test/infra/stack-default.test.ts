@@ -111,7 +111,7 @@ describe('the function', () => {
 });
 
 describe('IAM', () => {
-  it('the role may write its own logs and read the two release parameters, nothing else', () => {
+  it('the role may write its own logs and read the release parameters (version, image, canary), nothing else', () => {
     const role = s.template.toJSON().Resources[webhookFunction().Properties.Role['Fn::GetAtt'][0]];
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -120,7 +120,7 @@ describe('IAM', () => {
     const parameterArn = (logicalId: string) => ({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter', { Ref: logicalId }]],
     });
-    const [version, image] = ['/sidecar-injector/version', '/sidecar-injector/image'].map(
+    const [version, image, canary] = ['/sidecar-injector/version', '/sidecar-injector/image', '/sidecar-injector/canary'].map(
       (name) => Object.entries(s.template.findResources('AWS::SSM::Parameter', { Properties: { Name: name } }))[0]![0],
     );
     expect(role.Properties.Policies).toEqual([
@@ -135,7 +135,7 @@ describe('IAM', () => {
               Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
               Resource: { 'Fn::GetAtt': [onlyLogicalIdOfFunctionLogs(), 'Arn'] },
             },
-            { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [parameterArn(version!), parameterArn(image!)] },
+            { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [parameterArn(version!), parameterArn(image!), parameterArn(canary!)] },
           ],
         },
       },
@@ -251,8 +251,9 @@ describe('the endpoint (public, behind the firewall and the generated path token
 });
 
 describe('release parameters', () => {
-  it('are created with the initial version and image', () => {
-    s.template.resourceCountIs('AWS::SSM::Parameter', 2);
+  it('are created with the initial version and image, and no canary', () => {
+    s.template.resourceCountIs('AWS::SSM::Parameter', 3);
+    s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sidecar-injector/canary', Type: 'String', Value: 'none' });
     s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sidecar-injector/version', Type: 'String', Value: '1.2.1' });
     s.template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/sidecar-injector/image', Type: 'String', Value: 'my-org/my-sidecar' });
   });

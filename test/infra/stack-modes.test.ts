@@ -109,13 +109,13 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
     const role = Object.values(s.template.findResources('AWS::IAM::Role'))[0]!;
     const statements = role.Properties.Policies[0].PolicyDocument.Statement;
     expect(statements.slice(1)).toEqual([
-      { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [arn('sidecar-version'), arn('platform/sidecar/image')] },
+      { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [arn('sidecar-version'), arn('platform/sidecar/image'), arn('sidecar-injector/canary')] },
       {
         Sid: 'DecryptSidecarRelease',
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: KMS_KEY,
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [arn('sidecar-version'), arn('platform/sidecar/image')] } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [arn('sidecar-version'), arn('platform/sidecar/image'), arn('sidecar-injector/canary')] } },
       },
     ]);
   });

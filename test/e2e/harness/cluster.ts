@@ -27,7 +27,17 @@ export interface ClusterOptions {
   apiServerArgs?: string[];
   /** Bound for kube-apiserver to become ready (default 180 s; 2 cores, cold start). */
   readyTimeoutMs?: number;
+  /**
+   * Also run kube-controller-manager (built from the same k8s.io/kubernetes release) with the
+   * workload controllers only: Deployments make ReplicaSets and pods, StatefulSets, DaemonSets
+   * and Jobs make pods. Still no scheduler or kubelet: pods stay unscheduled unless a test marks
+   * them Ready through the status subresource (see kubelet.ts).
+   */
+  controllerManager?: boolean;
 }
+
+/** The controllers a fleet test needs; the others (tokens, namespaces, GC, nodes) stay off. */
+const WORKLOAD_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'statefulset-controller', 'daemonset-controller', 'job-controller'];
 
 export interface Cluster extends KubeClients {
   /** https://127.0.0.1:<port> */
@@ -38,6 +48,10 @@ export interface Cluster extends KubeClients {
   certs: TestCerts;
   /** This run's scratch folder (etcd data, certs, token file); removed on stop. */
   dir: string;
+  /** A kubeconfig file for the admin user (what a CLI under test is given). */
+  kubeconfigFile: string;
+  /** Running when `controllerManager` was asked for. */
+  controllerManager?: ManagedProcess;
   etcd: ManagedProcess;
   apiserver: ManagedProcess;
   /** Creates a namespace and its `default` ServiceAccount; returns the name. */
@@ -160,6 +174,35 @@ async function startApiServer(
   });
 }
 
+/**
+ * kube-controller-manager against the API server, as the admin user, with the workload
+ * controllers only and no leader election. It serves /healthz on a loopback port with the test
+ * PKI's serving certificate, which is how readiness is seen.
+ */
+async function startControllerManager(dir: string, kubeconfigFile: string, certs: TestCerts): Promise<ManagedProcess> {
+  return withPortRetry('kube-controller-manager', async () => {
+    const [port] = await freePorts(1);
+    return startProcess({
+      name: 'kube-controller-manager',
+      command: binaries.kubeControllerManager,
+      args: [
+        `--kubeconfig=${kubeconfigFile}`,
+        `--controllers=${WORKLOAD_CONTROLLERS.join(',')}`,
+        '--leader-elect=false',
+        `--bind-address=${LOOPBACK}`,
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, 'controller-manager-certs')}`,
+        `--tls-cert-file=${certs.apiserver.certFile}`,
+        `--tls-private-key-file=${certs.apiserver.keyFile}`,
+        '--profiling=false',
+        '--v=1',
+      ],
+      readyTimeoutMs: 120_000,
+      ready: async () => (await httpGet(`https://${LOOPBACK}:${port}/healthz`, { ca: certs.ca.certPem })).status === 200,
+    });
+  });
+}
+
 /** Removes the scratch folders of earlier runs whose test process is gone (killed hard). */
 function pruneStaleRuns(): void {
   let names: string[] = [];
@@ -195,10 +238,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     throw err;
   }
   const clients = makeClients(makeKubeConfig(server, token, certs.ca.certPem));
+  const kubeconfigFile = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigFile, clients.kubeConfig.exportConfig(), { mode: 0o600 });
+  let controllerManager: ManagedProcess | undefined;
 
   let unregister = (): void => undefined;
   const stop = async (): Promise<void> => {
     unregister();
+    await controllerManager?.stop();
     await apiserver.stop();
     await etcd.proc.stop();
     if (process.env.E2E_KEEP_RUNS !== '1') rmSync(dir, { recursive: true, force: true });
@@ -214,6 +261,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       },
       { what: 'namespace "default"', timeoutMs: 60_000, intervalMs: 250 },
     );
+    if (opts.controllerManager) controllerManager = await startControllerManager(dir, kubeconfigFile, certs);
   } catch (err) {
     await stop();
     throw err;
@@ -236,5 +284,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const dryRunPod = (namespace: string, pod: V1Pod): Promise<V1Pod> =>
     clients.core.createNamespacedPod({ namespace, body: pod, dryRun: 'All' });
 
-  return { ...clients, server, token, certs, dir, etcd: etcd.proc, apiserver, createNamespace, dryRunPod, stop };
+  return {
+    ...clients,
+    server,
+    token,
+    certs,
+    dir,
+    kubeconfigFile,
+    ...(controllerManager ? { controllerManager } : {}),
+    etcd: etcd.proc,
+    apiserver,
+    createNamespace,
+    dryRunPod,
+    stop,
+  };
 }

@@ -27,6 +27,8 @@ export type { KeyPair, ServingCertOptions, TestCerts } from './certs.ts';
 export { startCluster } from './cluster.ts';
 export type { Cluster, ClusterOptions } from './cluster.ts';
 export { httpGet } from './http.ts';
+export { startFakeKubelet } from './kubelet.ts';
+export type { FakeKubelet } from './kubelet.ts';
 export type { GetOptions, GetResult } from './http.ts';
 export { apiStatus, makeClients, makeKubeConfig } from './kube.ts';
 export type { KubeClients } from './kube.ts';

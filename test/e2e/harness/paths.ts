@@ -15,6 +15,7 @@ export const runsDir: string = join(e2eCache, 'runs');
 
 export const binaries = {
   kubeApiserver: join(e2eCache, 'bin', 'kube-apiserver'),
+  kubeControllerManager: join(e2eCache, 'bin', 'kube-controller-manager'),
   etcd: join(e2eCache, 'bin', 'etcd'),
   motoServer: join(e2eCache, 'venv', 'bin', 'moto_server'),
   cfnLint: join(e2eCache, 'venv', 'bin', 'cfn-lint'),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real parts the end-to-end suite runs against (`npm run e2e:setup`):
 #   .cache/e2e/bin/kube-apiserver  built from the published k8s.io/kubernetes module (kube-apiserver/go.mod)
+#   .cache/e2e/bin/kube-controller-manager  from the same module and go.mod (kube-controller-manager/go.mod links to it)
 #   .cache/e2e/bin/etcd            built from go.etcd.io/etcd/server/v3 (etcd/go.mod)
 #   .cache/e2e/venv                Python venv with moto[server] and cfn-lint (requirements.txt)
 #
@@ -135,8 +136,16 @@ elif command -v go >/dev/null 2>&1; then
   kube_minor="${kube_version#v1.}"; kube_minor="${kube_minor%%.*}"
   kube_ldflags="$GO_LDFLAGS -X $kv.gitVersion=$kube_version -X $kv.gitMajor=1 -X $kv.gitMinor=$kube_minor"
   kube_ldflags="$kube_ldflags -X $kv.gitTreeState=clean -X $kv.buildDate=1970-01-01T00:00:00Z"
-  start_part kube-apiserver build_go_part kube-apiserver "$kube_mod" \
-    k8s.io/kubernetes/cmd/kube-apiserver "$bin/kube-apiserver" "$KUBE_BUILD_TIMEOUT" "$kube_ldflags"
+  # kube-controller-manager comes from the same pinned release (its go.mod is a link to
+  # kube-apiserver's) and is built after it, not beside it: most of its packages are then in the
+  # Go build cache (about 5 more minutes on 2 cores instead of a second full build).
+  build_kube_parts() {
+    build_go_part kube-apiserver "$kube_mod" \
+      k8s.io/kubernetes/cmd/kube-apiserver "$bin/kube-apiserver" "$KUBE_BUILD_TIMEOUT" "$kube_ldflags" &&
+    build_go_part kube-controller-manager "$here/kube-controller-manager" \
+      k8s.io/kubernetes/cmd/kube-controller-manager "$bin/kube-controller-manager" "$KUBE_BUILD_TIMEOUT" "$kube_ldflags"
+  }
+  start_part kube-apiserver+kube-controller-manager build_kube_parts
   start_part etcd build_go_part etcd "$etcd_mod" \
     go.etcd.io/etcd/server/v3 "$bin/etcd" "$ETCD_BUILD_TIMEOUT" "$GO_LDFLAGS"
 else
