@@ -28,6 +28,7 @@ import {
   startMoto,
   stopAll,
   STACK_NAME,
+  TEST_PATH_TOKEN,
   type AdmissionRequest,
   type Cluster,
   type LambdaWebhook,
@@ -60,7 +61,6 @@ const IMAGE_PARAMETER = '/sidecar-injector/image';
 const REPOSITORY = 'my-org/my-sidecar';
 const TTL_SECONDS = 2;
 const WEBHOOK_NAME = 'sidecar-injector.injector.my-company.com';
-const TOKEN = 'e2e-lambda-token-0123456789';
 
 interface HttpAnswer {
   status: number;
@@ -137,7 +137,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     let ns: string;
     beforeAll(async () => {
       ns = await scenarioNamespace(cluster, 'create');
-      await registerInjector(cluster, { id: 'create', baseUrl: lambda.url, upgradeOnUpdate: true });
+      await registerInjector(cluster, { id: 'create', baseUrl: lambda.url, path: lambda.webhookPath, upgradeOnUpdate: true });
       await waitUntilActive(cluster, ns);
     });
 
@@ -181,10 +181,13 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
       expect(reviewsFor(lambda, ns, 'big')[0]?.action).toBe('inject');
     });
 
-    it('an opted-out pod is untouched, and the function says why in its log', async () => {
+    it('an opted-out pod is untouched: never sent (matchConditions), or skipped and logged by the function', async () => {
       const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('opted-out', { annotations: { [INJECT_KEY]: 'false' } }) });
       expect(sidecarCount(pod)).toBe(0);
-      expect(reviewsFor(lambda, ns, 'opted-out')[0]?.action).toBe('skip');
+      expect(reviewsFor(lambda, ns, 'opted-out')).toEqual([]);
+      const spaced = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('opted-out-spaced', { annotations: { [INJECT_KEY]: ' Off ' } }) });
+      expect(sidecarCount(spaced)).toBe(0);
+      expect(reviewsFor(lambda, ns, 'opted-out-spaced').map((r) => [r.action, r.reason])).toEqual([['skip', 'opt-out']]);
     });
 
     it('an UPDATE of an injected pod is accepted and gets no patch', async () => {
@@ -198,30 +201,28 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     });
   });
 
-  describe('path token: API Gateway routes only the token\'s resource', () => {
-    let tokened: LambdaWebhook;
-    beforeAll(async () => {
-      tokened = await startLambdaWebhook({ cert: cluster.certs.webhook, caPem: ca, env: moto.env, context: { pathToken: TOKEN } });
+  describe('path token (the stack\'s route /mutate/{token})', () => {
+    it('the synthesized route is a path parameter, so API Gateway\'s own records never name the token', () => {
+      expect(lambda.api.routes.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /mutate/{token}']);
+      expect(lambda.webhookPath).toBe(`/mutate/${TEST_PATH_TOKEN}`);
     });
 
-    it('the synthesized route is /mutate/<token>; the API server\'s ?timeout=10s does not disturb it', async () => {
-      expect(tokened.api.routes.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /mutate/${TOKEN}`]);
-      const ns = await scenarioNamespace(cluster, 'token-right');
-      await registerInjector(cluster, { id: 'token-right', baseUrl: tokened.url, path: `/mutate/${TOKEN}` });
-      await waitUntilActive(cluster, ns);
-      const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('with-token') });
-      expect(sidecarCount(pod)).toBe(1);
-    });
-
-    it('a wrong token never reaches the function: the gateway answers 403 and the API server refuses under Fail', async () => {
-      const before = logLines(tokened).length;
+    it('a wrong token reaches the function and gets its 404; under Fail the API server refuses the pod', async () => {
       const ns = await scenarioNamespace(cluster, 'token-wrong');
-      await registerInjector(cluster, { id: 'token-wrong', baseUrl: tokened.url, path: '/mutate/not-the-token-000000' });
+      await registerInjector(cluster, { id: 'token-wrong', baseUrl: lambda.url, path: '/mutate/not-the-token-000000' });
       const message = await waitForRefusal(cluster, ns, 'wrong-token configuration active');
       expect(message).toContain(`failed calling webhook "${WEBHOOK_NAME}"`);
-      const direct = await post(`${tokened.url}/mutate/not-the-token-000000`, reviewBody('wrong-token', appPod('x')), ca);
-      expect([direct.status, JSON.parse(direct.body)]).toEqual([403, { message: 'Missing Authentication Token' }]);
-      expect(logLines(tokened).length).toBe(before);
+      const direct = await post(`${lambda.url}/mutate/not-the-token-000000`, reviewBody('wrong-token', appPod('x')), ca);
+      expect([direct.status, JSON.parse(direct.body)]).toEqual([404, { error: 'not found', status: 404 }]);
+    });
+
+    it('a path outside the stage\'s resources never reaches the function: the gateway\'s 403', async () => {
+      for (const path of ['/mutate', '/other']) {
+        const answer = await post(`${lambda.url}${path}`, reviewBody('no-route', appPod('x')), ca);
+        expect([answer.status, JSON.parse(answer.body)]).toEqual([403, { message: 'Missing Authentication Token' }]);
+      }
+      const wrongStage = await post(lambda.url.replace(/\/prod$/, '/beta') + lambda.webhookPath, reviewBody('no-stage', appPod('x')), ca);
+      expect(wrongStage.status).toBe(403);
     });
   });
 
@@ -256,7 +257,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
           ],
         },
       });
-      await registerInjector(cluster, { id, baseUrl: lambda.url, reinvocationPolicy: 'IfNeeded' });
+      await registerInjector(cluster, { id, baseUrl: lambda.url, path: lambda.webhookPath, reinvocationPolicy: 'IfNeeded' });
       await waitUntilActive(cluster, ns, (pod) => sidecarCount(pod) === 1 && pod.spec?.containers.some((c) => c.name === 'other') === true);
       const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: appPod('both') });
       expect(pod.spec?.containers.map((c) => c.name)).toEqual(['app', SIDECAR, 'other']);
@@ -272,16 +273,16 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
 
     it('repeated headers (multiValueHeaders), requestContext.path with the stage, a query string', async () => {
       const answer = await invoke(lambda, {
-        resource: '/mutate',
-        path: '/mutate',
+        resource: '/mutate/{token}',
+        path: `/mutate/${TEST_PATH_TOKEN}`,
+        pathParameters: { token: TEST_PATH_TOKEN },
         httpMethod: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '10.0.0.1, 10.0.0.2' },
         multiValueHeaders: { 'Content-Type': ['application/json'], 'X-Forwarded-For': ['10.0.0.1', '10.0.0.2'], Accept: ['application/json', '*/*'] },
         queryStringParameters: { timeout: '10s' },
         multiValueQueryStringParameters: { timeout: ['10s'] },
-        pathParameters: null,
         stageVariables: null,
-        requestContext: { resourcePath: '/mutate', httpMethod: 'POST', path: '/prod/mutate', stage: 'prod', requestId: 'r-1', identity: { sourceIp: '10.0.0.2' } },
+        requestContext: { resourcePath: '/mutate/{token}', httpMethod: 'POST', path: `/prod/mutate/${TEST_PATH_TOKEN}`, stage: 'prod', requestId: 'r-1', identity: { sourceIp: '10.0.0.2' } },
         body: reviewBody('shape-1', pod),
         isBase64Encoded: false,
       });
@@ -292,12 +293,13 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
 
     it('a base64 body (what a binary media type makes API Gateway send)', async () => {
       const answer = await invoke(lambda, {
-        resource: '/mutate',
-        path: '/mutate',
+        resource: '/mutate/{token}',
+        path: `/mutate/${TEST_PATH_TOKEN}`,
+        pathParameters: { token: TEST_PATH_TOKEN },
         httpMethod: 'POST',
         headers: { 'Content-Type': 'application/json' },
         multiValueHeaders: { 'Content-Type': ['application/json'] },
-        requestContext: { resourcePath: '/mutate', httpMethod: 'POST', path: '/prod/mutate', stage: 'prod' },
+        requestContext: { resourcePath: '/mutate/{token}', httpMethod: 'POST', path: `/prod/mutate/${TEST_PATH_TOKEN}`, stage: 'prod' },
         body: Buffer.from(reviewBody('shape-2', pod)).toString('base64'),
         isBase64Encoded: true,
       });
@@ -306,7 +308,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     });
 
     it('the gateway emulation puts the stage into requestContext.path and leaves it out of path', async () => {
-      const answer = await post(`${lambda.url}/mutate?timeout=10s`, reviewBody('shape-3', pod), ca);
+      const answer = await post(`${lambda.url}${lambda.webhookPath}?timeout=10s`, reviewBody('shape-3', pod), ca);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body).response.uid).toBe('shape-3');
       expect(readFileSync(lambda.gateway.logFile, 'utf8')).not.toMatch(/Traceback/);
@@ -319,7 +321,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     it('a body just over the cap reaches the function and gets its JSON 413', async () => {
       const body = reviewBody('too-big', podOfSize(cap() + 64 * 1024));
       expect(body.length).toBeGreaterThan(cap());
-      const answer = await post(`${lambda.url}/mutate`, body, ca);
+      const answer = await post(`${lambda.url}${lambda.webhookPath}`, body, ca);
       expect(answer.status).toBe(413);
       expect(JSON.parse(answer.body)).toEqual({ status: 413, error: `body of ${body.length} bytes is over the limit of ${cap()}` });
     });
@@ -327,14 +329,14 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     it('a body at the cap is reviewed (its event, escaped, fits in 6 MB)', async () => {
       let body = reviewBody('at-cap', podOfSize(cap() - 64 * 1024));
       while (body.length > cap()) body = reviewBody('at-cap', podOfSize(cap() - 64 * 1024 - (body.length - cap())));
-      const answer = await post(`${lambda.url}/mutate`, body, ca);
+      const answer = await post(`${lambda.url}${lambda.webhookPath}`, body, ca);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body).response.uid).toBe('at-cap');
     });
 
     it('a body whose event is over 6 MB never reaches the function: the gateway\'s error, not ours', async () => {
       const body = reviewBody('way-too-big', podOfSize(5_600_000));
-      const answer = await post(`${lambda.url}/mutate`, body, ca);
+      const answer = await post(`${lambda.url}${lambda.webhookPath}`, body, ca);
       expect([answer.status, JSON.parse(answer.body)]).toEqual([502, { message: 'Internal server error' }]);
     });
   });
@@ -343,7 +345,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     let ns: string;
     beforeAll(async () => {
       ns = await scenarioNamespace(cluster, 'ssm');
-      await registerInjector(cluster, { id: 'ssm', baseUrl: lambda.url });
+      await registerInjector(cluster, { id: 'ssm', baseUrl: lambda.url, path: lambda.webhookPath });
       await waitUntilActive(cluster, ns);
     });
 
@@ -376,7 +378,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
         env: { ...moto.env, AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:9' },
       });
       const ns = await scenarioNamespace(cluster, 'no-release');
-      await registerInjector(cluster, { id: 'no-release', baseUrl: noRelease.url, failurePolicy: 'Fail' });
+      await registerInjector(cluster, { id: 'no-release', baseUrl: noRelease.url, path: noRelease.webhookPath, failurePolicy: 'Fail' });
       const message = await waitForRefusal(cluster, ns, 'function answering 503');
       expect(message).toContain(`failed calling webhook "${WEBHOOK_NAME}"`);
       expect(message).toMatch(/the server is currently unable to handle the request/);
@@ -389,8 +391,8 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
       await broken.proc.stop();
       const failNs = await scenarioNamespace(cluster, 'down-fail');
       const ignoreNs = await scenarioNamespace(cluster, 'down-ignore');
-      await registerInjector(cluster, { id: 'down-fail', baseUrl: broken.url, failurePolicy: 'Fail' });
-      await registerInjector(cluster, { id: 'down-ignore', baseUrl: broken.url, failurePolicy: 'Ignore' });
+      await registerInjector(cluster, { id: 'down-fail', baseUrl: broken.url, path: broken.webhookPath, failurePolicy: 'Fail' });
+      await registerInjector(cluster, { id: 'down-ignore', baseUrl: broken.url, path: broken.webhookPath, failurePolicy: 'Ignore' });
       const message = await waitForRefusal(cluster, failNs, 'gateway without its function');
       expect(message).toContain(`failed calling webhook "${WEBHOOK_NAME}"`);
       const ignored = await cluster.core.createNamespacedPod({ namespace: ignoreNs, body: appPod('admitted') });
@@ -401,7 +403,7 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
     it('a stand-alone function environment answers the misconfigured case with its JSON 500', async () => {
       const fn = lambda.api.functions[Object.keys(lambda.api.functions)[0] as string];
       const bad = await startLambdaFunction(fn!, { ...moto.env, NATIVE_SIDECAR: 'sometimes' });
-      const answer = await invoke(bad, { httpMethod: 'POST', path: '/mutate', requestContext: { stage: 'prod' }, body: reviewBody('bad', appPod('x')) });
+      const answer = await invoke(bad, { httpMethod: 'POST', path: `/mutate/${TEST_PATH_TOKEN}`, requestContext: { stage: 'prod' }, body: reviewBody('bad', appPod('x')) });
       expect(answer.statusCode).toBe(500);
       expect(JSON.parse(answer.body).error).toContain('NATIVE_SIDECAR="sometimes"');
       await bad.proc.stop();
@@ -424,9 +426,10 @@ describe.skipIf(gate.skip)(`the Lambda path: API Gateway emulation, Runtime Inte
       expect(model?.Properties.Schema.required).toEqual(['apiVersion', 'kind', 'request']);
     });
 
-    it('stage throttling is set; an open endpoint carries no resource policy (cdk.json restricts nothing)', () => {
+    it('stage throttling and a WAF web ACL on the stage; an open endpoint carries no resource policy (cdk.json restricts nothing)', () => {
       const [stage] = ofType('AWS::ApiGateway::Stage');
-      expect(stage?.Properties.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+      expect(stage?.Properties.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) });
+      expect(ofType('AWS::WAFv2::WebACLAssociation')).toHaveLength(1);
       const [api] = ofType('AWS::ApiGateway::RestApi');
       expect(api?.Properties.Policy).toBeUndefined();
     });

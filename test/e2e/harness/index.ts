@@ -42,7 +42,7 @@ export { sleep, waitFor, withTimeout } from './wait.ts';
 export { startWebhookServer } from './webhook.ts';
 export type { WebhookServer, WebhookServerOptions } from './webhook.ts';
 export type { WaitOptions } from './wait.ts';
-export { startLambdaFunction, startLambdaWebhook, synthApp, STACK_NAME } from './lambda/lambda-path.ts';
+export { startLambdaFunction, startLambdaWebhook, synthApp, STACK_NAME, TEST_PATH_TOKEN } from './lambda/lambda-path.ts';
 export type { LambdaFunctionProcess, LambdaWebhook, LambdaWebhookOptions } from './lambda/lambda-path.ts';
 export { readTemplateApi } from './lambda/template.ts';
 export type { TemplateApi, TemplateFunction, TemplateRoute } from './lambda/template.ts';

@@ -22,6 +22,8 @@ Where the emulation differs from SAM's defaults, toward what API Gateway sends:
   502 {"message": "Internal server error"}, as when Lambda refuses the invocation.
 - The integration timeout from the template: past it the gateway answers 504
   {"message": "Endpoint request timed out"}.
+- An invocation that fails in the emulator itself (runtime crashed, environment gone) gets
+  API Gateway's 502 {"message": "Internal server error"}.
 - One invocation at a time per function environment, as the emulator serves them (Lambda would
   start another environment; the harness runs one).
 Not emulated (tested from the template instead): request validation, resource policy,
@@ -55,6 +57,10 @@ class PayloadTooLarge(Exception):
     pass
 
 
+class InvocationFailed(Exception):
+    pass
+
+
 class RieRunner:
     """Stands in for SAM's LocalLambdaRunner: invokes a function running under the emulator."""
 
@@ -80,10 +86,16 @@ class RieRunner:
                     body = answer.read()
             except TimeoutError as error:
                 raise IntegrationTimeout() from error
+            except urllib.error.HTTPError as error:
+                # The emulator's own failure (the runtime could not start, or died): Lambda's
+                # Invoke fails, and API Gateway answers its generic 502.
+                log.warning("invocation failed: HTTP %d %s", error.code, error.read()[:500])
+                raise InvocationFailed() from error
             except urllib.error.URLError as error:
                 if isinstance(error.reason, TimeoutError):
                     raise IntegrationTimeout() from error
-                raise
+                log.warning("invocation failed: %s", error.reason)
+                raise InvocationFailed() from error
         stdout.write_str(body.decode("utf-8"))
 
 
@@ -98,7 +110,7 @@ class RestProxyGateway(LocalApigwService):
     def _request_handler(self, **kwargs):
         try:
             return super()._request_handler(**kwargs)
-        except PayloadTooLarge:
+        except (PayloadTooLarge, InvocationFailed):
             return Response(json.dumps({"message": "Internal server error"}), status=502, mimetype="application/json")
         except IntegrationTimeout:
             return Response(json.dumps({"message": "Endpoint request timed out"}), status=504, mimetype="application/json")

@@ -9,7 +9,8 @@
 // The result has the shape of the local server's WebhookServer, so scenarios run on either path.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KeyPair } from '../certs.ts';
@@ -22,6 +23,12 @@ import { readTemplateApi, type TemplateApi, type TemplateFunction } from './temp
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const STACK_NAME = 'SidecarInjector';
+/**
+ * Without a pathToken setting the stack generates the URL's token at deploy (Secrets Manager
+ * read back by a custom resource), which has no value before a deploy: the Lambda path gives
+ * the literal the stack accepts instead, so the template's function environment is complete.
+ */
+export const TEST_PATH_TOKEN = 'e2e-lambda-path-token-0123456789';
 
 /** `cdk synth` of this repository's app, as the CLI runs it; one assembly per context per test process. */
 const assemblies = new Map<string, string>();
@@ -52,10 +59,10 @@ export interface LambdaFunctionProcess {
  * What the Lambda service sets in every execution environment (the emulator sets only a few,
  * and never AWS_LAMBDA_INITIALIZATION_TYPE), for this function.
  */
-function lambdaEnvironment(fn: TemplateFunction, region: string): Record<string, string> {
+function lambdaEnvironment(fn: TemplateFunction, taskRoot: string, region: string): Record<string, string> {
   return {
     _HANDLER: fn.handler,
-    LAMBDA_TASK_ROOT: fn.codeDir,
+    LAMBDA_TASK_ROOT: taskRoot,
     LAMBDA_RUNTIME_DIR: dirname(binaries.lambdaRic),
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
@@ -73,6 +80,21 @@ function lambdaEnvironment(fn: TemplateFunction, region: string): Record<string,
 }
 
 /**
+ * The asset unpacked where nothing encloses it, as Lambda unpacks the zip into /var/task. Inside
+ * this repository the bundle's index.js would fall under package.json's "type": "module" and
+ * Node would load the CommonJS bundle as ESM (and fail), which never happens on Lambda.
+ */
+function taskRootOf(fn: TemplateFunction): string {
+  const root = mkdtempSync(join(tmpdir(), 'lambda-task-'));
+  cpSync(fn.codeDir, root, { recursive: true });
+  for (let dir = dirname(root); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) throw new Error(`${join(dir, 'package.json')} encloses the task root ${root}: Node would read the bundle's module type from it`);
+  }
+  registerCleanup(async () => rmSync(root, { recursive: true, force: true }));
+  return root;
+}
+
+/**
  * Starts one execution environment of `fn`: the emulator on 127.0.0.1, its runtime the Node 24
  * runtime interface client in the function's asset folder. The environment is Lambda's, not the
  * test process's: only the template's variables, Lambda's own, and `env` (moto's endpoint and
@@ -81,7 +103,8 @@ function lambdaEnvironment(fn: TemplateFunction, region: string): Record<string,
 export async function startLambdaFunction(fn: TemplateFunction, env: Record<string, string | undefined> = {}): Promise<LambdaFunctionProcess> {
   const [port, apiPort] = await freePorts(2);
   const region = env.AWS_REGION ?? 'us-east-1';
-  const environment: Record<string, string> = { ...lambdaEnvironment(fn, region), ...fn.environment };
+  const taskRoot = taskRootOf(fn);
+  const environment: Record<string, string> = { ...lambdaEnvironment(fn, taskRoot, region), ...fn.environment };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete environment[k];
     else environment[k] = v;
@@ -96,7 +119,7 @@ export async function startLambdaFunction(fn: TemplateFunction, env: Record<stri
       '--runtime-api-address', `${LOOPBACK}:${apiPort}`,
       binaries.node24, binaries.lambdaRic, fn.handler,
     ],
-    cwd: fn.codeDir,
+    cwd: taskRoot,
     env: environment,
     readyTimeoutMs: 30_000,
     // The emulator listens at once and starts the runtime on the first invocation (a cold start).
@@ -111,7 +134,7 @@ export interface LambdaWebhookOptions {
   caPem: string;
   /** Function environment overrides on top of the template's (moto.env, SSM_*, NATIVE_SIDECAR, ...). */
   env?: Record<string, string | undefined>;
-  /** CDK context for the synth (e.g. pathToken); default: the app's cdk.json. */
+  /** CDK context for the synth on top of cdk.json; pathToken defaults to TEST_PATH_TOKEN. */
   context?: Record<string, string>;
 }
 
@@ -122,13 +145,16 @@ export interface LambdaWebhook extends WebhookServer {
   proc: ManagedProcess;
   gateway: ManagedProcess;
   invokeUrl: string;
+  /** The path the API server posts to, after `url`: /mutate/<token>. */
+  webhookPath: string;
   api: TemplateApi;
   assemblyDir: string;
 }
 
 /** Synthesizes the app, starts the function under the emulator and the gateway in front of it. */
 export async function startLambdaWebhook(opts: LambdaWebhookOptions): Promise<LambdaWebhook> {
-  const assemblyDir = synthApp(opts.context);
+  const context = { pathToken: TEST_PATH_TOKEN, ...opts.context };
+  const assemblyDir = synthApp(context);
   const api = readTemplateApi(assemblyDir, STACK_NAME);
   const ids = Object.keys(api.functions);
   if (ids.length !== 1) throw new Error(`expected the template's routes to reach one function, found ${ids.join(', ') || 'none'}`);
@@ -172,6 +198,7 @@ export async function startLambdaWebhook(opts: LambdaWebhookOptions): Promise<La
     proc: lambda.proc,
     gateway,
     invokeUrl: lambda.invokeUrl,
+    webhookPath: `/mutate/${context.pathToken}`,
     api,
     assemblyDir,
     stop: async () => {
