@@ -1,4 +1,5 @@
 import type { AdmissionResults } from './admission.ts';
+import type { ProductionResults } from './production.ts';
 import type { ColdStartResults } from './cold-start.ts';
 import type { LoadResults } from './load.ts';
 import { formatBytes, formatMs, formatNs, ratio } from './stats.ts';
@@ -28,6 +29,7 @@ export interface Goal {
 export interface BenchResults {
   machine: Machine;
   admission?: AdmissionResults;
+  production?: ProductionResults;
   load?: LoadResults;
   coldStart?: ColdStartResults;
   goals: Goal[];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runAdmission } from './admission.ts';
 import { runColdStart } from './cold-start.ts';
 import { runLoad } from './load.ts';
+import { runProduction } from './production.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { evaluateGoals, renderMarkdown, type BenchResults, type Machine } from './report.ts';
 
@@ -43,6 +44,10 @@ const results: Omit<BenchResults, 'goals'> = { machine: {} as Machine };
 if (wanted('admission')) {
   log('1. admission cost per review (in process)');
   results.admission = await runAdmission({ quick, log });
+}
+if (wanted('production')) {
+  log('1b. admission cost on the production path (bundle, API Gateway events, telemetry on, output to a sink)');
+  results.production = await runProduction({ quick, profile, log });
 }
 if (wanted('load')) {
   log('2. local server vs bare server under load (child processes)');
