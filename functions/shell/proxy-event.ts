@@ -28,7 +28,7 @@ export function requestFromProxyEvent(event: unknown): ReviewHttpRequest | { err
   const method = e.httpMethod ?? e.requestContext?.http?.method ?? '';
   const path = e.rawPath ?? e.path ?? '/';
   const raw = typeof e.body === 'string' ? e.body : '';
-  const body = e.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const body = e.isBase64Encoded ? Buffer.from(raw, 'base64') : raw;
   return { method: method.toUpperCase(), path, body };
 }
 
