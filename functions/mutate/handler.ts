@@ -21,6 +21,10 @@ import { createRuntime } from '../shell/runtime.ts';
 if (process.env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda_')) process.env = { ...process.env };
 
 const runtime = createRuntime();
+// Start reading the release from SSM during init: the first request then shares the call in
+// flight (or finds it done) instead of starting it. A failure here is logged and counted by the
+// release source and retried by the next request; it never fails the init.
+runtime.releaseSource?.current().catch(() => undefined);
 
 async function mutate(event: ProxyEvent): Promise<APIGatewayProxyResult> {
   const request = requestFromProxyEvent(event);
