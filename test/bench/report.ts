@@ -1,5 +1,6 @@
 import type { AdmissionResults } from './admission.ts';
 import type { ProductionResults } from './production.ts';
+import type { LambdaColdResults } from './lambda-cold.ts';
 import type { ColdStartResults } from './cold-start.ts';
 import type { LoadResults } from './load.ts';
 import { formatBytes, formatMs, formatNs, ratio } from './stats.ts';
@@ -30,6 +31,7 @@ export interface BenchResults {
   machine: Machine;
   admission?: AdmissionResults;
   production?: ProductionResults;
+  lambdaCold?: LambdaColdResults;
   load?: LoadResults;
   coldStart?: ColdStartResults;
   goals: Goal[];

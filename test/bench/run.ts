@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runAdmission } from './admission.ts';
 import { runColdStart } from './cold-start.ts';
 import { runLoad } from './load.ts';
+import { runLambdaCold } from './lambda-cold.ts';
 import { runProduction } from './production.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { evaluateGoals, renderMarkdown, type BenchResults, type Machine } from './report.ts';
@@ -56,6 +57,11 @@ if (wanted('load')) {
 if (wanted('cold')) {
   log('3-4. bundle, cold start, SSM calls (fresh processes)');
   results.coldStart = await runColdStart({ quick, profile, format: esm ? 'esm' : 'cjs', log });
+}
+
+if (wanted('lambda-cold')) {
+  log('3b. cold start through the Runtime Interface Emulator and aws-lambda-ric (fresh emulators)');
+  results.lambdaCold = await runLambdaCold({ quick, log });
 }
 
 results.machine = {
