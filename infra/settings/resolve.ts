@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { Token } from 'aws-cdk-lib';
 import { MAX_ENFORCEABLE_BODY_BYTES } from '../../functions/shell/proxy-event.ts';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
 import { settingsProblems as webhookProblems, type WebhookConfigurationSettings } from '../webhook-config/render.ts';
@@ -85,7 +86,8 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   };
   const matches = (key: keyof SidecarInjectorSettings, pattern: RegExp, what: string): void => {
     const value = s[key];
-    if (value === undefined) return;
+    // A token (an ARN of a construct made in the same app, e.g. the construct's alarmTopic) is known at deploy only.
+    if (value === undefined || Token.isUnresolved(value)) return;
     check(typeof value === 'string' && pattern.test(value), `${key}="${String(value)}" must be ${what}`);
   };
   const oneOf = (key: keyof SidecarInjectorSettings, allowed: readonly unknown[]): void => {
