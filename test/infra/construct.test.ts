@@ -59,3 +59,14 @@ describe('context keys of this repository\'s app', () => {
     expect(unknownContextKeys({ memorySize: 512, '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [] })).toEqual([]);
   });
 });
+
+describe('cdk.json', () => {
+  it('carries the feature flags cdk init writes for this aws-cdk-lib (its recommended-feature-flags.json) and notices off for offline use', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const recommended = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { notices: boolean; context: Record<string, unknown> };
+    expect(cdkJson.notices).toBe(false);
+    for (const [flag, value] of Object.entries(recommended)) expect(cdkJson.context[flag], flag).toEqual(value);
+  });
+});
