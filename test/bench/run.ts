@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runAdmission } from './admission.ts';
 import { runColdStart } from './cold-start.ts';
 import { runLoad } from './load.ts';
+import { runCriticalPath } from './critical-path.ts';
 import { runLambdaCold } from './lambda-cold.ts';
 import { runProduction } from './production.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
@@ -62,6 +63,11 @@ if (wanted('cold')) {
 if (wanted('lambda-cold')) {
   log('3b. cold start through the Runtime Interface Emulator and aws-lambda-ric (fresh emulators)');
   results.lambdaCold = await runLambdaCold({ quick, log });
+}
+
+if (wanted('critical')) {
+  log('5. the critical path: pod creations through a real kube-apiserver with and without the webhook (local server, Lambda path)');
+  results.criticalPath = await runCriticalPath({ quick, log });
 }
 
 results.machine = {
