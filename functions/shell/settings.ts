@@ -48,8 +48,9 @@ export const DEFAULTS = {
   KEEP_GUARANTEED_QOS: 'true',
   SSM_CACHE_TTL_SECONDS: '30',
   SSM_WITH_DECRYPTION: 'false',
-  // A synchronous Lambda invocation carries at most 6 MB; the local server uses the same cap.
-  MAX_BODY_BYTES: String(6 * 1024 * 1024),
+  // The largest cap the Lambda handler can enforce under the 6 MB event limit (see
+  // MAX_ENFORCEABLE_BODY_BYTES in proxy-event.ts); the local server uses the same cap.
+  MAX_BODY_BYTES: String(4 * 1024 * 1024),
 } as const;
 
 /**

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { Token } from 'aws-cdk-lib';
+import { MAX_ENFORCEABLE_BODY_BYTES } from '../../functions/shell/proxy-event.ts';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
 import { settingsProblems as webhookProblems, type WebhookConfigurationSettings } from '../webhook-config/render.ts';
 import { functionEnvironment, SETTING_OF_VARIABLE } from './function-environment.ts';
@@ -84,7 +86,8 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   };
   const matches = (key: keyof SidecarInjectorSettings, pattern: RegExp, what: string): void => {
     const value = s[key];
-    if (value === undefined) return;
+    // A token (an ARN of a construct made in the same app, e.g. the construct's alarmTopic) is known at deploy only.
+    if (value === undefined || Token.isUnresolved(value)) return;
     check(typeof value === 'string' && pattern.test(value), `${key}="${String(value)}" must be ${what}`);
   };
   const oneOf = (key: keyof SidecarInjectorSettings, allowed: readonly unknown[]): void => {
@@ -177,7 +180,12 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   check(typeof s.skipMirrorPods === 'boolean', 'skipMirrorPods must be true or false');
   check(typeof s.skipWindowsPods === 'boolean', 'skipWindowsPods must be true or false');
   check(typeof s.keepGuaranteedQos === 'boolean', 'keepGuaranteedQos must be true or false');
-  integer('maxBodyBytes', 1024, 6 * 1024 * 1024, ' (a synchronous Lambda call carries at most 6 MB)');
+  integer(
+    'maxBodyBytes',
+    1024,
+    MAX_ENFORCEABLE_BODY_BYTES,
+    ' (the body reaches the function inside a 6 MB event, escaped or base64: above 4 MiB the function could not answer its own 413)',
+  );
   if (problems.length === 0) problems.push(...functionEnvironmentProblems(s));
 
   // The MutatingWebhookConfiguration: the renderer's own rules, worded with setting names.

@@ -172,7 +172,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   skipMirrorPods: true,
   skipWindowsPods: true,
   keepGuaranteedQos: true,
-  maxBodyBytes: 6 * 1024 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
   createParameters: true,
   versionParameterName: '/sidecar-injector/version',
   imageParameterName: '/sidecar-injector/image',

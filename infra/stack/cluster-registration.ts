@@ -4,7 +4,13 @@ import { Construct } from 'constructs';
 import type { ClusterDocument } from '../webhook-config/render.ts';
 import { acknowledgeKubectlProviderFindings } from './nag-acknowledgements.ts';
 
-export interface ClusterRegistrationProps {
+/** The cluster: a construct with its kubectl role and layer, or the names and ARNs to import one. */
+export type ClusterRegistrationProps = ({ cluster: eks.ICluster } | ClusterByName) & {
+  /** The MutatingWebhookConfiguration, and in fail-open mode its ValidatingAdmissionPolicy and binding. */
+  documents: ClusterDocument[];
+};
+
+interface ClusterByName {
   clusterName: string;
   kubectlRoleArn: string;
   /**
@@ -13,8 +19,6 @@ export interface ClusterRegistrationProps {
    * @aws-cdk/lambda-layer-kubectl-v3x). Referring to a published layer keeps synth offline.
    */
   kubectlLayerArn: string;
-  /** The MutatingWebhookConfiguration, and in fail-open mode its ValidatingAdmissionPolicy and binding. */
-  documents: ClusterDocument[];
 }
 
 /**
@@ -27,11 +31,14 @@ export class ClusterRegistration extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterRegistrationProps) {
     super(scope, id);
-    const cluster = eks.Cluster.fromClusterAttributes(this, 'Cluster', {
-      clusterName: props.clusterName,
-      kubectlRoleArn: props.kubectlRoleArn,
-      kubectlLayer: lambda.LayerVersion.fromLayerVersionArn(this, 'KubectlLayer', props.kubectlLayerArn),
-    });
+    const cluster =
+      'cluster' in props
+        ? props.cluster
+        : eks.Cluster.fromClusterAttributes(this, 'Cluster', {
+            clusterName: props.clusterName,
+            kubectlRoleArn: props.kubectlRoleArn,
+            kubectlLayer: lambda.LayerVersion.fromLayerVersionArn(this, 'KubectlLayer', props.kubectlLayerArn),
+          });
     this.manifest = new eks.KubernetesManifest(this, 'WebhookConfiguration', {
       cluster,
       manifest: props.documents.map((document) => document as unknown as Record<string, unknown>),
