@@ -1,6 +1,6 @@
 // The package as a platform team consumes it (issue 10, part 1): `npm pack` of this repository,
 // installed from the tarball into a fresh CDK app outside it, and `cdk synth` of that app, whose
-// code is the README's example (examples/own-app.ts, which must be the README's text). The
+// code is the README's example (infra/examples/own-app.ts, which must be the README's text). The
 // install prefers npm's cache (its tarballs are there after `npm ci`; the registry's package
 // documents are not, so npm asks the registry for those, as any install does). The synth needs
 // no network: no esbuild runs for the function (the package ships it prebuilt), no lock file is
@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, isCI, repoRoot } from './harness/index.ts';
 
-const EXAMPLE = join(repoRoot, 'examples', 'own-app.ts');
+const EXAMPLE = join(repoRoot, 'infra', 'examples', 'own-app.ts');
 const version = (name: string): string => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 const npmAvailable = spawnSync('npm', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!npmAvailable && isCI()) throw new Error('npm is not on PATH: the package test cannot run (CI=true, so this is a failure, not a skip)');
