@@ -3,13 +3,7 @@ import type { Construct } from 'constructs';
 import { SidecarInjector, type SidecarInjectorResourceProps } from '../construct/sidecar-injector.ts';
 import { resolveSettings } from '../settings/resolve.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
-import type { ClusterRegistration } from './cluster-registration.ts';
-import type { Monitoring } from './monitoring.ts';
-import type { MutateFunction } from './mutate-function.ts';
-import type { PathToken } from './path-token.ts';
-import type { ReleaseParameters } from './release-parameters.ts';
-import type { EndpointRestriction, WebhookApi } from './webhook-api.ts';
-import type { WebhookFirewall } from './webhook-firewall.ts';
+import type { EndpointRestriction } from './webhook-api.ts';
 
 export { OPEN_ENDPOINT_WARNING_ID, openEndpointWarning, OUTPUTS } from '../construct/sidecar-injector.ts';
 
@@ -24,16 +18,8 @@ export interface SidecarInjectorStackProps extends StackProps, SidecarInjectorRe
  * logical id it had when the stack built them itself: an existing stack updates in place.
  */
 export class SidecarInjectorStack extends Stack {
+  /** Everything the stack holds; its parts (function, API, firewall, ...) are the injector's. */
   readonly injector: SidecarInjector;
-  readonly settings: SidecarInjectorSettings;
-  readonly restriction: EndpointRestriction;
-  readonly parameters: ReleaseParameters;
-  readonly webhookFunction: MutateFunction;
-  readonly webhookApi: WebhookApi;
-  readonly pathToken: PathToken;
-  readonly firewall?: WebhookFirewall;
-  readonly monitoring: Monitoring;
-  readonly clusterRegistration?: ClusterRegistration;
 
   constructor(scope: Construct, id: string, props: SidecarInjectorStackProps = {}) {
     // Validate before anything is built (or bundled): a bad setting fails with the full list.
@@ -52,15 +38,13 @@ export class SidecarInjectorStack extends Stack {
       ...(parameterKey ? { parameterKey } : {}),
       ...(cluster ? { cluster } : {}),
     });
-    const injector = this.injector;
-    this.settings = injector.settings;
-    this.restriction = injector.restriction;
-    this.parameters = injector.parameters;
-    this.webhookFunction = injector.webhookFunction;
-    this.webhookApi = injector.webhookApi;
-    this.pathToken = injector.pathToken;
-    if (injector.firewall) this.firewall = injector.firewall;
-    this.monitoring = injector.monitoring;
-    if (injector.clusterRegistration) this.clusterRegistration = injector.clusterRegistration;
+  }
+
+  get settings(): SidecarInjectorSettings {
+    return this.injector.settings;
+  }
+
+  get restriction(): EndpointRestriction {
+    return this.injector.restriction;
   }
 }
