@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { HANDLER_BUNDLE } from '../infra/stack/handler-bundle.ts';
+import { HANDLER_BUNDLE } from './stack/handler-bundle.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = join(root, 'dist');
