@@ -120,7 +120,7 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
         added.add(container.name);
         continue;
       }
-      const keep = chooseKept(pod, found, list);
+      const keep = chooseKept(pod, found, list, removals);
       convergeContainer(keep, container, rendered, config, version, patch);
       removals.push(...found.filter((p) => p !== keep));
     }
@@ -245,9 +245,12 @@ function volumeConflict(pod: Pod, rendered: RenderedTemplate): string | undefine
  * puts it in, unless removing the others would leave the pod without a regular container
  * (which the API server refuses): then one among the regular containers stays.
  */
-function chooseKept(pod: Pod, found: Placement[], preferred: ContainerList): Placement {
+function chooseKept(pod: Pod, found: Placement[], preferred: ContainerList, removals: readonly Placement[]): Placement {
   const inContainers = found.filter((p) => p.list === 'containers');
-  if (inContainers.length > 0 && inContainers.length === containerList(pod, 'containers').length) return inContainers[0] as Placement;
+  // Counted after the removals already decided for other template containers: two duplicated
+  // names could otherwise each take one of the pod's last regular containers.
+  const remaining = containerList(pod, 'containers').length - removals.filter((p) => p.list === 'containers').length;
+  if (inContainers.length > 0 && inContainers.length >= remaining) return inContainers[0] as Placement;
   return found.find((p) => p.list === preferred) ?? (found[0] as Placement);
 }
 

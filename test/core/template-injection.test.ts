@@ -74,6 +74,19 @@ describe('a template with an init container, volumes and a pull secret', () => {
   });
 });
 
+describe('duplicated template containers', () => {
+  it('never remove the last regular container, counted over every template name (a case the property found)', () => {
+    const fragment = defaultFragment('proxy');
+    fragment.initContainers.push({ name: 'init', image: 'busybox:1.36' });
+    const config = testConfig({ template: { sidecarName: 'proxy', fragment }, nativeSidecar: 'always' });
+    const pod = { spec: { containers: [{ name: 'proxy' }, { name: 'init' }], initContainers: [{ name: 'proxy' }, { name: 'init' }] } };
+    const { pod: out } = decideAndApply(pod, config);
+    expect(out.spec.containers.length).toBeGreaterThan(0);
+    for (const name of ['proxy', 'init']) expect(containersNamed(out, name)).toHaveLength(1);
+    expect(decide(podRequest(out), config).patch).toEqual([]);
+  });
+});
+
 describe('convergence by key never undoes other admission steps', () => {
   const config = logShipper();
 
