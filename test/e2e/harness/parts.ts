@@ -5,12 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { binaries } from './paths.ts';
 
-export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'moto' | 'cfn-lint' | 'openssl';
+export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'registry' | 'moto' | 'cfn-lint' | 'openssl';
 
 const files: Record<Exclude<Part, 'openssl'>, string> = {
   'kube-apiserver': binaries.kubeApiserver,
   'kube-controller-manager': binaries.kubeControllerManager,
   etcd: binaries.etcd,
+  registry: binaries.registry,
   moto: binaries.motoServer,
   'cfn-lint': binaries.cfnLint,
 };
