@@ -23,6 +23,7 @@ export function functionEnvironment(settings: SidecarInjectorSettings, sidecarNa
     SSM_VERSION_PARAMETER: settings.versionParameterName,
     SSM_IMAGE_PARAMETER: settings.imageParameterName,
     SSM_CANARY_PARAMETER: settings.canaryParameterName,
+    RELEASE_VERIFY: String(settings.verifyRelease),
     SSM_CACHE_TTL_SECONDS: String(settings.ssmCacheTtlSeconds),
     SSM_WITH_DECRYPTION: String(settings.parameterKmsKeyArn !== undefined),
     POWERTOOLS_SERVICE_NAME: settings.serviceName,
@@ -30,6 +31,7 @@ export function functionEnvironment(settings: SidecarInjectorSettings, sidecarNa
     POWERTOOLS_LOG_LEVEL: settings.logLevel,
   };
   if (settings.pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = settings.pathToken;
+  if (settings.releasePlatforms.length > 0) env.RELEASE_PLATFORMS = settings.releasePlatforms.join(',');
   return env;
 }
 
@@ -49,6 +51,8 @@ export const SETTING_OF_VARIABLE: Record<string, keyof SidecarInjectorSettings> 
   SSM_VERSION_PARAMETER: 'versionParameterName',
   SSM_IMAGE_PARAMETER: 'imageParameterName',
   SSM_CANARY_PARAMETER: 'canaryParameterName',
+  RELEASE_VERIFY: 'verifyRelease',
+  RELEASE_PLATFORMS: 'releasePlatforms',
   SSM_CACHE_TTL_SECONDS: 'ssmCacheTtlSeconds',
   SSM_WITH_DECRYPTION: 'parameterKmsKeyArn',
   WEBHOOK_PATH_TOKEN: 'pathToken',

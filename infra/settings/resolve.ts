@@ -1,3 +1,4 @@
+import { parsePlatforms } from '../../functions/core/release-check.ts';
 import { isIP } from 'node:net';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
 import { settingsProblems as webhookProblems } from '../webhook-config/render.ts';
@@ -106,6 +107,13 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
     s.canaryParameterName !== s.versionParameterName && s.canaryParameterName !== s.imageParameterName,
     'canaryParameterName must be a parameter of its own, not the version or image parameter',
   );
+  check(typeof s.verifyRelease === 'boolean', 'verifyRelease must be true or false');
+  check(Array.isArray(s.releasePlatforms), 'releasePlatforms must be a list of platforms such as linux/amd64');
+  if (Array.isArray(s.releasePlatforms)) {
+    const platforms = parsePlatforms(s.releasePlatforms.join(','));
+    if ('error' in platforms) problems.push(`releasePlatforms: ${platforms.error}`);
+    else if (!s.verifyRelease && platforms.length > 0) problems.push('releasePlatforms is set but verifyRelease is false: the platforms would not be checked');
+  }
   matches('parameterKmsKeyArn', PATTERNS.kmsKey, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; aliases cannot be granted)');
   if (s.parameterKmsKeyArn !== undefined && s.createParameters) {
     problems.push('parameterKmsKeyArn is set but createParameters is true: CloudFormation cannot create SecureString parameters. Create them with `aws ssm put-parameter --type SecureString --key-id ...` and set createParameters=false');

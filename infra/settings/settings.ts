@@ -74,6 +74,10 @@ export interface SidecarInjectorSettings {
   imageParameterName: string;
   /** The optional canary (`{"version": "1.4.0", "percent": 30}`, or `none`), read with the release. */
   canaryParameterName: string;
+  /** Serve a new release only once its image is in its registry (ECR through the SDK, others through the OCI API). */
+  verifyRelease: boolean;
+  /** Platforms the nodes run (`linux/amd64`, `linux/arm64`): a new release must cover each; empty: it only has to exist. */
+  releasePlatforms: string[];
   /** KMS key ARN of SecureString parameters; set only with createParameters=false. */
   parameterKmsKeyArn?: string;
   ssmCacheTtlSeconds: number;
@@ -159,6 +163,8 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   versionParameterName: '/sidecar-injector/version',
   imageParameterName: '/sidecar-injector/image',
   canaryParameterName: '/sidecar-injector/canary',
+  verifyRelease: true,
+  releasePlatforms: [],
   ssmCacheTtlSeconds: 30,
   endpointMode: 'regional',
   allowedSourceCidrs: [],
@@ -215,6 +221,8 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   versionParameterName: 'string',
   imageParameterName: 'string',
   canaryParameterName: 'string',
+  verifyRelease: 'boolean',
+  releasePlatforms: 'stringList',
   parameterKmsKeyArn: 'string',
   ssmCacheTtlSeconds: 'number',
   endpointMode: 'string',

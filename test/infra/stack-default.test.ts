@@ -211,6 +211,7 @@ describe('observability', () => {
       ['AWS/ApiGateway', '5XXError', 'Sum', 1],
       ['AWS/ApiGateway', 'Latency', 'p99', 1000],
       ['SidecarInjector', 'ConfigServedStale', 'Sum', 1],
+      ['SidecarInjector', 'ReleaseRefused', 'Sum', 1],
     ]);
     for (const alarm of alarms) {
       expect(alarm.TreatMissingData).toBe('notBreaching');

@@ -114,7 +114,7 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
 
   it('sends every alarm and its recovery to the topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC]);
