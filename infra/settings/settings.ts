@@ -127,6 +127,14 @@ export interface SidecarInjectorSettings {
 
   // --- Optional: apply the configuration to an EKS cluster in the same deploy
   eksClusterName?: string;
+  /** All three: the drift check (a scheduled function) reads this cluster's pods and publishes the drift. */
+  driftClusterName?: string;
+  /** The cluster's API endpoint (https), as `aws eks describe-cluster` gives it. */
+  driftClusterEndpoint?: string;
+  /** The cluster's CA (certificateAuthority.data: base64 PEM). */
+  driftClusterCertificateAuthority?: string;
+  /** How often the drift check runs (it also runs on every change of a release parameter). */
+  driftScheduleMinutes: number;
   /** A role mapped to cluster-admin (system:masters) that kubectl assumes. */
   eksKubectlRoleArn?: string;
   /** A Lambda layer with /opt/kubectl/kubectl and /opt/helm/helm (e.g. from @aws-cdk/lambda-layer-kubectl-v3x). */
@@ -165,6 +173,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   canaryParameterName: '/sidecar-injector/canary',
   verifyRelease: true,
   releasePlatforms: [],
+  driftScheduleMinutes: 5,
   ssmCacheTtlSeconds: 30,
   endpointMode: 'regional',
   allowedSourceCidrs: [],
@@ -246,6 +255,10 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   latencyAlarmThresholdMs: 'number',
   alarmTopicArn: 'string',
   eksClusterName: 'string',
+  driftClusterName: 'string',
+  driftClusterEndpoint: 'string',
+  driftClusterCertificateAuthority: 'string',
+  driftScheduleMinutes: 'number',
   eksKubectlRoleArn: 'string',
   eksKubectlLayerArn: 'string',
 };

@@ -2,7 +2,9 @@ import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { resolveSettings } from '../settings/resolve.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { selectionOf } from '../webhook-config/selection.ts';
 import { ClusterRegistration } from './cluster-registration.ts';
+import { DriftMonitor } from './drift-monitor.ts';
 import { Monitoring } from './monitoring.ts';
 import { MutateFunction } from './mutate-function.ts';
 import { acknowledgeEndpointFindings } from './nag-acknowledgements.ts';
@@ -91,6 +93,15 @@ export class SidecarInjectorStack extends Stack {
         kubectlRoleArn: settings.eksKubectlRoleArn,
         kubectlLayerArn: settings.eksKubectlLayerArn,
         manifest: manifest.manifest,
+      });
+    }
+
+    if (settings.driftClusterName !== undefined && settings.driftClusterEndpoint !== undefined && settings.driftClusterCertificateAuthority !== undefined) {
+      new DriftMonitor(this, 'Drift', settings, {
+        cluster: { name: settings.driftClusterName, endpoint: settings.driftClusterEndpoint, certificateAuthority: settings.driftClusterCertificateAuthority },
+        parameters: this.parameters,
+        selection: selectionOf(manifest.manifest.webhooks[0]!),
+        monitoring: this.monitoring,
       });
     }
 
