@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { settingsFromContext } from './settings/from-context.ts';
+import { settingsFromContext, unknownContextKeys } from './settings/from-context.ts';
 import { SettingsError } from './settings/settings.ts';
 import { openEndpointWarning, SidecarInjectorStack } from './stack/sidecar-injector-stack.ts';
 
@@ -10,9 +10,11 @@ import { openEndpointWarning, SidecarInjectorStack } from './stack/sidecar-injec
  */
 const app = new App();
 try {
+  const unknown = unknownContextKeys(app.node.getAllContext());
+  if (unknown.length > 0) throw new SettingsError(unknown);
   const settings = settingsFromContext((key) => app.node.tryGetContext(key));
   const stack = new SidecarInjectorStack(app, 'SidecarInjector', { settings });
-  if (stack.restriction === 'open') console.error(`\n[WARNING] ${openEndpointWarning(stack.stackName)}\n`);
+  if (stack.restriction === 'open' && !stack.settings.firewall) console.error(`\n[WARNING] ${openEndpointWarning(stack.stackName)}\n`);
 } catch (error) {
   if (!(error instanceof SettingsError)) throw error;
   console.error(error.message);

@@ -147,7 +147,9 @@ function injectPodLike(root: JsonObject, target: JsonObject, subject: string, na
     return { status: 'unchanged', reports: [{ subject, result: 'skipped', detail: decision.reason, warnings }] };
   }
   if (decision.patch.length === 0) return { status: 'unchanged', reports: [{ subject, result: 'unchanged', detail: decision.reason, warnings }] };
-  jsonPatch.applyPatch(target, decision.patch as jsonPatch.Operation[], true, true);
+  // A copy of the patch: its values are the shared, frozen template, and the YAML writer would
+  // turn the same object in two documents into an anchor and an alias.
+  jsonPatch.applyPatch(target, structuredClone(decision.patch) as jsonPatch.Operation[], true, true);
   const result = decision.action === 'inject' ? 'injected' : 'converged';
   return { status: 'changed', value: root, reports: [{ subject, result, detail: `${decision.reason}${cohortNote}`, warnings }] };
 }

@@ -1,5 +1,6 @@
 import { imageRepository, imageTag, sameImage } from './image-reference.ts';
 import { annotationKeys, MIRROR_POD_ANNOTATION, STATUS_INJECTED, type InjectorConfig, type InjectorSettings } from './injector-config.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import { pointer } from './json-pointer.ts';
 import { raisePodResources } from './pod-level-resources.ts';
 import { annotation, annotationsOf, containerList, findByName, isPlainObject, malformation, type ContainerList, type Placement } from './pod-view.ts';
@@ -110,13 +111,13 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
 
   const patch: PatchOperation[] = [];
   const version = sidecarVersion(pod, config);
-  const added: string[] = [];
+  const added = new Set<string>();
   const removals: Placement[] = [];
   for (const [list, desired] of [['initContainers', rendered.initContainers], ['containers', rendered.containers]] as const) {
     for (const container of desired) {
       const found = findByName(pod, container.name);
       if (found.length === 0) {
-        added.push(container.name);
+        added.add(container.name);
         continue;
       }
       const keep = chooseKept(pod, found, list);
@@ -125,22 +126,24 @@ function onCreate(pod: Pod, config: InjectorConfig): Decision {
     }
   }
   patch.push(...removeContainers(removals));
-  patch.push(...insertInitContainers(pod, rendered.initContainers, removals));
-  for (const container of rendered.containers) if (added.includes(container.name)) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
+  if (added.size > 0) {
+    patch.push(...insertInitContainers(pod, rendered.initContainers, added, removals));
+    for (const container of rendered.containers) if (added.has(container.name)) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
+  }
   patch.push(...mergeKeyedList(pod, 'volumes', rendered.volumes), ...mergeKeyedList(pod, 'imagePullSecrets', rendered.imagePullSecrets));
 
-  const raised = added.length > 0 ? raisePodResources(pod, patch) : [];
+  const raised = added.size > 0 ? raisePodResources(pod, patch) : [];
   patch.push(...raised);
   patch.push(...annotationOps(pod, config, version.annotation));
   if (patch.length === 0) return unchanged('sidecar at configured spec');
 
   const notes = [...rendered.notes, ...(raised.length > 0 ? ['pod-level resources raised for the injected containers'] : [])];
   const what =
-    added.length > 0
-      ? `${added.join(', ')} added${rendered.native ? ' as native sidecar' : ''}`
+    added.size > 0
+      ? `${[...added].join(', ')} added${rendered.native ? ' as native sidecar' : ''}`
       : `existing sidecar brought to spec${removals.length > 0 ? `, ${removals.length} duplicate(s) removed` : ''}`;
   const warnings = [...rendered.warnings, ...portClashes(pod, rendered)];
-  return { action: added.length > 0 ? 'inject' : 'converge', reason: [what, ...notes].join('; '), patch, warnings };
+  return { action: added.size > 0 ? 'inject' : 'converge', reason: [what, ...notes].join('; '), patch, warnings };
 }
 
 /**
@@ -264,8 +267,8 @@ function convergeContainer(
   patch: PatchOperation[],
 ): void {
   const base = pointer('spec', placement.list, placement.index);
-  const { image, restartPolicy: _restart, ...fields } = desired;
-  reconcile(placement.container, fields as JsonValue, base, patch);
+  const image = desired.image;
+  reconcile(placement.container, convergedFields(desired), base, patch);
   const keepImage = sameImage(placement.container.image, image as string) || (desired.name === config.template.sidecarName && version.keepImage);
   if (typeof image === 'string' && !keepImage) patch.push({ op: 'image' in placement.container ? 'replace' : 'add', path: `${base}/image`, value: image });
   if (!rendered.sidecarNames.has(desired.name)) return;
@@ -274,6 +277,19 @@ function convergeContainer(
     patch.push({ op: restartPolicy === undefined ? 'add' : 'replace', path: `${base}/restartPolicy`, value: 'Always' });
   }
   if (placement.list === 'containers' && 'restartPolicy' in placement.container) patch.push({ op: 'remove', path: `${base}/restartPolicy` });
+}
+
+/** A template container without the fields converged separately (image, restartPolicy); made once per rendered container. */
+const fieldsOf = new WeakMap<Container, JsonObject>();
+
+function convergedFields(desired: Container): JsonObject {
+  let fields = fieldsOf.get(desired);
+  if (!fields) {
+    const { image: _image, restartPolicy: _restart, ...rest } = desired;
+    fields = deepFreeze(rest as JsonObject);
+    fieldsOf.set(desired, fields);
+  }
+  return fields;
 }
 
 /**
@@ -291,15 +307,14 @@ function removeContainers(removals: Placement[]): PatchOperation[] {
  * the template (so setup steps run first, then the native sidecars, then the pod's own init
  * containers), computed on the list as it stands after the removals.
  */
-function insertInitContainers(pod: Pod, desired: Container[], removals: Placement[]): PatchOperation[] {
+function insertInitContainers(pod: Pod, desired: readonly Container[], added: ReadonlySet<string>, removals: Placement[]): PatchOperation[] {
+  const missing = desired.filter((c) => added.has(c.name));
+  if (missing.length === 0) return [];
+  if (!isPlainObject(pod.spec) || !Array.isArray(pod.spec.initContainers)) return [{ op: 'add', path: '/spec/initContainers', value: missing }];
   const removed = new Set(removals.filter((p) => p.list === 'initContainers').map((p) => p.index));
-  const present = isPlainObject(pod.spec) && Array.isArray(pod.spec.initContainers);
   const names = containerList(pod, 'initContainers')
     .filter((_, index) => !removed.has(index))
     .map((c) => c.name);
-  const missing = desired.filter((c) => findByName(pod, c.name).length === 0);
-  if (missing.length === 0) return [];
-  if (!present) return [{ op: 'add', path: '/spec/initContainers', value: missing }];
   const ops: PatchOperation[] = [];
   let position = 0;
   for (const container of desired) {
@@ -308,7 +323,7 @@ function insertInitContainers(pod: Pod, desired: Container[], removals: Placemen
       position = Math.max(position, at + 1);
       continue;
     }
-    if (!missing.includes(container)) continue; // stands among the regular containers: converged there
+    if (!added.has(container.name)) continue; // stands among the regular containers: converged there
     ops.push({ op: 'add', path: `/spec/initContainers/${position}`, value: container });
     names.splice(position, 0, container.name);
     position++;
@@ -331,11 +346,7 @@ function mergeKeyedList(pod: Pod, list: 'volumes' | 'imagePullSecrets', desired:
  * a network namespace, so only one of them can listen on it: worth telling the user at once.
  */
 function portClashes(pod: Pod, rendered: RenderedTemplate): string[] {
-  const ours = new Map<unknown, string>();
-  for (const container of [...rendered.initContainers, ...rendered.containers]) {
-    if (!Array.isArray(container.ports)) continue;
-    for (const port of container.ports) if (isPlainObject(port)) ours.set(port.containerPort, container.name);
-  }
+  const ours = rendered.ports;
   if (ours.size === 0) return [];
   const warnings: string[] = [];
   for (const list of ['initContainers', 'containers'] as const) {
@@ -356,14 +367,13 @@ function portClashes(pod: Pod, rendered: RenderedTemplate): string[] {
 /** Our two annotations, creating `metadata` or `metadata.annotations` when absent, never replacing the map. */
 function annotationOps(pod: Pod, config: InjectorConfig, version: string): PatchOperation[] {
   const keys = annotationKeys(config.annotationPrefix);
-  const wanted: Record<string, string> = { [keys.status]: STATUS_INJECTED, [keys.version]: version };
-  if (!isPlainObject(pod.metadata)) return [{ op: 'add', path: '/metadata', value: { annotations: wanted } }];
+  if (!isPlainObject(pod.metadata)) return [{ op: 'add', path: '/metadata', value: { annotations: { [keys.status]: STATUS_INJECTED, [keys.version]: version } } }];
   const annotations = annotationsOf(pod);
-  if (!annotations) return [{ op: 'add', path: '/metadata/annotations', value: wanted }];
+  if (!annotations) return [{ op: 'add', path: '/metadata/annotations', value: { [keys.status]: STATUS_INJECTED, [keys.version]: version } }];
   const ops: PatchOperation[] = [];
-  for (const [key, value] of Object.entries(wanted)) {
-    if (annotations[key] === value) continue;
-    ops.push({ op: key in annotations ? 'replace' : 'add', path: pointer('metadata', 'annotations', key), value });
+  if (annotations[keys.status] !== STATUS_INJECTED) {
+    ops.push({ op: keys.status in annotations ? 'replace' : 'add', path: keys.statusPointer, value: STATUS_INJECTED });
   }
+  if (annotations[keys.version] !== version) ops.push({ op: keys.version in annotations ? 'replace' : 'add', path: keys.versionPointer, value: version });
   return ops;
 }

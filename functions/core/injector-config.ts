@@ -1,3 +1,4 @@
+import { pointer } from './json-pointer.ts';
 import type { SidecarTemplate } from './template/pod-fragment.ts';
 
 /** The values operators change at run time (from SSM, or the environment locally). */
@@ -39,11 +40,31 @@ export interface AnnotationKeys {
   status: string;
   version: string;
   inject: string;
+  /** JSON Pointers to the status and version annotations (escaped once, used on every injection). */
+  statusPointer: string;
+  versionPointer: string;
 }
 
 export const STATUS_INJECTED = 'injected';
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
+const keysByPrefix = new Map<string, AnnotationKeys>();
+
+/** The three keys for a prefix; built once per prefix (every review asks for them). */
 export function annotationKeys(prefix: string): AnnotationKeys {
-  return { status: `${prefix}/status`, version: `${prefix}/version`, inject: `${prefix}/inject` };
+  let keys = keysByPrefix.get(prefix);
+  if (!keys) {
+    const status = `${prefix}/status`;
+    const version = `${prefix}/version`;
+    keys = Object.freeze({
+      status,
+      version,
+      inject: `${prefix}/inject`,
+      statusPointer: pointer('metadata', 'annotations', status),
+      versionPointer: pointer('metadata', 'annotations', version),
+    });
+    if (keysByPrefix.size > 16) keysByPrefix.clear();
+    keysByPrefix.set(prefix, keys);
+  }
+  return keys;
 }

@@ -4,6 +4,7 @@ import { aggregate, formatQuantity } from './pod-resources.ts';
 import { containerList, isPlainObject } from './pod-view.ts';
 import { quantityNanos } from './quantity.ts';
 import type { PatchOperation, Pod } from './types.ts';
+import { cloneJson } from './json-clone.ts';
 
 /**
  * Pod-level resources (`spec.resources`): the API server refuses a pod whose containers,
@@ -20,7 +21,7 @@ export function raisePodResources(pod: Pod, patch: PatchOperation[]): PatchOpera
   // The containers as the patch leaves them: the only part of the pod the aggregate reads.
   const skeleton = { spec: { containers: containerList(pod, 'containers'), initContainers: containerList(pod, 'initContainers') } };
   const containerOps = patch.filter((op) => op.path.startsWith('/spec/containers') || op.path.startsWith('/spec/initContainers'));
-  const after = applyPatch(structuredClone(skeleton), containerOps, false, true).newDocument.spec;
+  const after = applyPatch(cloneJson(skeleton), containerOps, false, true).newDocument.spec;
 
   const ops: PatchOperation[] = [];
   for (const kind of ['requests', 'limits'] as const) {

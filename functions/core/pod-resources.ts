@@ -1,5 +1,5 @@
 import { isPlainObject } from './pod-view.ts';
-import { quantityNanos } from './quantity.ts';
+import { cachedQuantityNanos } from './quantity.ts';
 import type { Container, JsonObject } from './types.ts';
 
 /**
@@ -14,7 +14,7 @@ function amount(container: Container | JsonObject, kind: Kind, resource: string)
   const resources = container.resources;
   if (!isPlainObject(resources) || !isPlainObject(resources[kind])) return undefined;
   const value = resources[kind][resource];
-  return typeof value === 'string' || typeof value === 'number' ? quantityNanos(String(value)) : undefined;
+  return typeof value === 'string' || typeof value === 'number' ? cachedQuantityNanos(String(value)) : undefined;
 }
 
 /** A container's request, defaulted to its limit as the API server does when only the limit is set. */

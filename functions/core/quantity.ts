@@ -37,12 +37,28 @@ export function isQuantity(text: string): boolean {
   return quantityNanos(text) !== undefined;
 }
 
+/**
+ * Parsed amounts of the quantities seen lately: a review compares the same few template
+ * quantities with the same few canonical forms the API server stores, again and again.
+ */
+const parsed = new Map<string, bigint | undefined>();
+const MAX_PARSED = 1024;
+
+/** quantityNanos, memoised. */
+export function cachedQuantityNanos(text: string): bigint | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const nanos = quantityNanos(text);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(text, nanos);
+  return nanos;
+}
+
 /** True when both are valid quantities of the same amount; otherwise plain equality. */
 export function sameQuantity(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'string' && typeof a !== 'number') return false;
   if (typeof b !== 'string' && typeof b !== 'number') return false;
-  const x = quantityNanos(String(a));
-  const y = quantityNanos(String(b));
+  const x = cachedQuantityNanos(String(a));
+  const y = cachedQuantityNanos(String(b));
   return x !== undefined && x === y;
 }

@@ -2,6 +2,7 @@ import { escapeKey } from './json-pointer.ts';
 import { sameQuantity } from './quantity.ts';
 import { isPlainObject } from './pod-view.ts';
 import type { JsonObject, JsonValue, PatchOperation } from './types.ts';
+import { cloneJson } from './json-clone.ts';
 
 /**
  * Field-level convergence: the operations that bring `actual` to contain `desired`. Only keys
@@ -29,11 +30,16 @@ export const LIST_KEYS: Readonly<Record<string, string>> = {
 };
 
 export function reconcile(actual: unknown, desired: JsonValue, path: string, ops: PatchOperation[], field = '', quantities = false): void {
+  // Satisfied subtrees are passed over before any pointer is built: on a second review (the
+  // common case) nothing is escaped or concatenated at all.
   if (isPlainObject(desired) && isPlainObject(actual)) {
-    for (const [key, value] of Object.entries(desired)) {
+    for (const key in desired) {
+      const value = desired[key] as JsonValue;
+      const childQuantities = quantities || key === 'resources';
+      if (key in actual && satisfies(actual[key], value, key, childQuantities)) continue;
       const childPath = `${path}/${escapeKey(key)}`;
       if (!(key in actual)) ops.push({ op: 'add', path: childPath, value: clone(value) });
-      else reconcile(actual[key], value, childPath, ops, key, quantities || key === 'resources');
+      else reconcile(actual[key], value, childPath, ops, key, childQuantities);
     }
     return;
   }
@@ -42,7 +48,7 @@ export function reconcile(actual: unknown, desired: JsonValue, path: string, ops
     for (const item of desired) {
       const index = isPlainObject(item) ? findKeyed(actual, listKey, item[listKey]) : -1;
       if (index === -1) ops.push({ op: 'add', path: `${path}/-`, value: clone(item) });
-      else reconcile(actual[index], item, `${path}/${index}`, ops, '', quantities);
+      else if (!satisfies(actual[index], item, '', quantities)) reconcile(actual[index], item, `${path}/${index}`, ops, '', quantities);
     }
     return;
   }
@@ -84,6 +90,7 @@ export function findKeyed(list: unknown[], listKey: string, key: JsonValue | und
   return list.findIndex((item) => isPlainObject(item) && item[listKey] === key);
 }
 
-export function clone<T extends JsonValue | JsonObject>(value: T): T {
-  return structuredClone(value);
+/** Desired values go into the patch as they are when frozen (shared template pieces), else copied. */
+function clone<T extends JsonValue | JsonObject>(value: T): T {
+  return typeof value === 'object' && value !== null && Object.isFrozen(value) ? value : cloneJson(value);
 }

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Runtime } from '../shell/runtime.ts';
+import { DEFAULTS } from '../shell/settings.ts';
 
 /**
  * The local adapter: the same review service as the Lambda, over Node's HTTP(S) server.
@@ -24,7 +25,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_CAP = 6 * 1024 * 1024;
+const DEFAULT_CAP = Number(DEFAULTS.MAX_BODY_BYTES);
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { runtime } = options;

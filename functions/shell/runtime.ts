@@ -17,6 +17,8 @@ export interface Runtime {
   telemetry: Telemetry;
   /** Undefined when the settings were rejected: every request then gets a 500 naming them. */
   settings?: Settings;
+  /** Where the sidecar release comes from; undefined when the settings were rejected. */
+  releaseSource?: ReleaseSource;
 }
 
 export interface RuntimeOptions {
@@ -40,7 +42,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     return { telemetry, service: misconfigured(message, telemetry) };
   }
   const releaseSource = makeReleaseSource(settings, telemetry, options.ssmClient);
-  return { settings, telemetry, service: createReviewService({ settings, releaseSource, telemetry }) };
+  return { settings, telemetry, releaseSource, service: createReviewService({ settings, releaseSource, telemetry }) };
 }
 
 function makeReleaseSource(settings: Settings, telemetry: Telemetry, client?: Pick<SSMClient, 'send'>): ReleaseSource {

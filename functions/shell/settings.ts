@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { isDns1123Label, isDns1123Subdomain, isPortName } from '../core/kubernetes-names.ts';
 import { resolveSidecarImage } from '../core/image-reference.ts';
 import { parsePlatforms, type Platform } from '../core/release-check.ts';
@@ -51,8 +52,9 @@ export const DEFAULTS = {
   SSM_CACHE_TTL_SECONDS: '30',
   SSM_WITH_DECRYPTION: 'false',
   RELEASE_VERIFY: 'false',
-  // A synchronous Lambda invocation carries at most 6 MB; the local server uses the same cap.
-  MAX_BODY_BYTES: String(6 * 1024 * 1024),
+  // The largest cap the Lambda handler can enforce under the 6 MB event limit (see
+  // MAX_ENFORCEABLE_BODY_BYTES in proxy-event.ts); the local server uses the same cap.
+  MAX_BODY_BYTES: String(4 * 1024 * 1024),
 } as const;
 
 /**
@@ -163,7 +165,8 @@ function sidecarTemplate(env: Env, reader: TemplateFileReader, problems: string[
   }
   let doc: unknown;
   if (file !== undefined) {
-    doc = readTemplateDocument(file, reader, problems);
+    // Relative to the function's code in Lambda (where the stack puts the template), else to the working directory.
+    doc = readTemplateDocument(isAbsolute(file) || !env.LAMBDA_TASK_ROOT ? file : join(env.LAMBDA_TASK_ROOT, file), reader, problems);
     if (doc === undefined) return { sidecarName: named ?? DEFAULT_SIDECAR_NAME, fragment: defaultFragment(named) };
   } else {
     doc = defaultFragment(named);

@@ -14,6 +14,9 @@ import type { Verification, VerifyImage } from './release-verifier.ts';
  * - When a refresh fails (throttled, unreachable, a parameter missing, or a value that does
  *   not validate) the last known good release keeps being served, marked stale, and SSM is
  *   not asked again before `retryMs` has passed.
+ * - A request that finds the release due waits for the refresh at most `refreshWaitMs`; a slow
+ *   SSM (answering after seconds, not down) then gets the last good release served, marked
+ *   stale, while the refresh goes on, so admission never waits on SSM's latency beyond that.
  * - With no release ever loaded, `current()` rejects with ReleaseUnavailableError.
  *
  * Written by hand: @middy/ssm and Powertools' parameters utility both throw when a refresh
@@ -41,6 +44,8 @@ export interface SsmReleaseSourceOptions {
    */
   verify?: VerifyImage;
   reverifyMs?: number;
+  /** How long a request waits for a due refresh before it is served the last good release (default 250 ms). */
+  refreshWaitMs?: number;
   now?: () => number;
   /** Told about every refresh, so the shell can log and count. */
   onRefresh?: (event: RefreshEvent) => void;
@@ -61,6 +66,7 @@ export type RefreshEvent =
 export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSource {
   const { client, versionParameter, imageParameter, canaryParameter, ttlMs } = options;
   const retryMs = options.retryMs ?? Math.min(ttlMs, 5_000);
+  const refreshWaitMs = options.refreshWaitMs ?? 250;
   const now = options.now ?? Date.now;
   const listener = options.onRefresh;
   // A failing listener (logging, metrics) must never turn a good refresh into a failure.
@@ -161,10 +167,8 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
         inFlight ??= load().finally(() => {
           inFlight = undefined;
         });
-        await inFlight;
-      } else if (inFlight) {
-        await inFlight;
       }
+      if (inFlight) await (good ? withinBudget(inFlight, refreshWaitMs) : inFlight);
       if (good) return served(good, now() - good.fetchedAt >= ttlMs);
       throw new ReleaseUnavailableError(`sidecar release not loaded from SSM (${versionParameter}, ${imageParameter}): ${lastError}`);
     },
@@ -173,6 +177,15 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
 
 function sameRelease(a: SidecarRelease, b: SidecarRelease): boolean {
   return a.version === b.version && a.image === b.image;
+}
+
+/** Waits for `refresh`, or for `ms` if that is sooner; never rejects (load() reports its own failures). */
+function withinBudget(refresh: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const budget = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([refresh, budget]).finally(() => clearTimeout(timer));
 }
 
 function served(good: { release: SidecarRelease; canary?: CanaryRelease }, stale: boolean): CurrentRelease {

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { urlProblems } from '../webhook-config/render.ts';
 
 /**
@@ -53,14 +53,25 @@ export function manifestFromOutputs(text: string, file: string, stackName?: stri
   if (typeof yaml !== 'string' || yaml.trim() === '') {
     throw new ManifestOutputsError(`${file}: ${field} must be the manifest YAML as a string`);
   }
-  let manifest: unknown;
+  let documents: unknown[];
   try {
-    manifest = parse(yaml);
+    const parsed = parseAllDocuments(yaml);
+    const errors = (Array.isArray(parsed) ? parsed : [parsed]).flatMap((d) => d.errors);
+    if (errors.length > 0) throw new Error(errors[0]!.message);
+    documents = (Array.isArray(parsed) ? parsed : [parsed]).map((d) => d.toJS());
   } catch (error) {
     throw new ManifestOutputsError(`${file}: ${field} is not YAML (${(error as Error).message})`);
   }
+  // The configuration first; in fail-open mode also its ValidatingAdmissionPolicy and binding.
+  const [manifest, ...rest] = documents;
   if (!isRecord(manifest) || manifest.kind !== 'MutatingWebhookConfiguration' || !Array.isArray(manifest.webhooks) || manifest.webhooks.length === 0) {
     throw new ManifestOutputsError(`${file}: ${field} is not a MutatingWebhookConfiguration with webhooks`);
+  }
+  for (const other of rest) {
+    const kind = isRecord(other) ? other.kind : undefined;
+    if (kind !== 'ValidatingAdmissionPolicy' && kind !== 'ValidatingAdmissionPolicyBinding') {
+      throw new ManifestOutputsError(`${file}: ${field} holds a document of kind ${String(kind)}; expected only the configuration and (fail-open) its ValidatingAdmissionPolicy and binding`);
+    }
   }
   for (const webhook of manifest.webhooks as unknown[]) {
     const url = isRecord(webhook) && isRecord(webhook.clientConfig) ? webhook.clientConfig.url : undefined;

@@ -70,3 +70,44 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * Context keys of this app that are not settings: a misspelled key (`memorysize`, `sidecarImag`)
+ * would otherwise be ignored silently and the default deployed. Keys that belong to the CDK
+ * itself (feature flags such as `@aws-cdk/core:...`, the CLI's `aws:cdk:...`, `cdk-...` and
+ * `acknowledged-issue-numbers`) are let through. Each problem names the key and the closest setting.
+ */
+export function unknownContextKeys(context: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(context)) {
+    if ((SETTING_KEYS as string[]).includes(key) || isCdkOwnKey(key)) continue;
+    const near = closest(key);
+    problems.push(`context key ${key} is not a setting${near ? `: did you mean ${near}?` : ''} (the settings are listed in README, Deploy, 1. Configure)`);
+  }
+  return problems;
+}
+
+function isCdkOwnKey(key: string): boolean {
+  return key.startsWith('@aws-cdk/') || key.startsWith('aws:') || key.startsWith('cdk-') || key.includes(':') || key === 'acknowledged-issue-numbers';
+}
+
+function closest(key: string): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of SETTING_KEYS) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}

@@ -6,8 +6,13 @@ import type { SidecarInjectorSettings } from './settings.ts';
  * settings module reads exactly these variables). The release (image and version) always comes
  * from the two SSM parameters, so SIDECAR_IMAGE and SIDECAR_VERSION are not set; the template
  * comes as a file in the bundle, with the shorthand settings already applied to it.
+ * `pathToken`: the deployed token, a CloudFormation token when generated at deploy.
  */
-export function functionEnvironment(settings: SidecarInjectorSettings, sidecarName: string): Record<string, string> {
+export function functionEnvironment(
+  settings: SidecarInjectorSettings,
+  sidecarName: string,
+  pathToken: string | undefined = settings.pathToken,
+): Record<string, string> {
   const env: Record<string, string> = {
     ANNOTATION_PREFIX: settings.annotationPrefix,
     SIDECAR_NAME: sidecarName,
@@ -30,7 +35,8 @@ export function functionEnvironment(settings: SidecarInjectorSettings, sidecarNa
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_LOG_LEVEL: settings.logLevel,
   };
-  if (settings.pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = settings.pathToken;
+  // The stack passes the deployed token (generated at deploy unless pathToken is set).
+  if (pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = pathToken;
   if (settings.releasePlatforms.length > 0) env.RELEASE_PLATFORMS = settings.releasePlatforms.join(',');
   return env;
 }

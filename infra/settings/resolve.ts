@@ -1,7 +1,9 @@
 import { parsePlatforms } from '../../functions/core/release-check.ts';
 import { isIP } from 'node:net';
+import { Token } from 'aws-cdk-lib';
+import { MAX_ENFORCEABLE_BODY_BYTES } from '../../functions/shell/proxy-event.ts';
 import { settingsFromEnv, SettingsError as FunctionSettingsError } from '../../functions/shell/settings.ts';
-import { settingsProblems as webhookProblems } from '../webhook-config/render.ts';
+import { settingsProblems as webhookProblems, type WebhookConfigurationSettings } from '../webhook-config/render.ts';
 import { functionEnvironment, SETTING_OF_VARIABLE } from './function-environment.ts';
 import { resolveSidecarTemplate } from './sidecar-template.ts';
 import { DEFAULT_SETTINGS, SETTING_KEYS, SettingsError, type SidecarInjectorSettings } from './settings.ts';
@@ -22,6 +24,32 @@ export function resolveSettings(given: Partial<SidecarInjectorSettings> = {}): S
   problems.push(...settingsProblems(settings));
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+/** What the renderer of the cluster's manifest takes, from the stack's settings. */
+export function webhookRenderSettings(settings: SidecarInjectorSettings, url: string): WebhookConfigurationSettings {
+  // The CEL must name the sidecar the function serves: the template's (possibly its only container).
+  const resolved = resolveSidecarTemplate(settings);
+  const template = 'template' in resolved ? resolved.template : undefined;
+  return {
+    url,
+    name: settings.webhookConfigurationName,
+    webhookName: webhookNameOf(settings),
+    upgradeOnUpdate: settings.upgradeOnUpdate,
+    failurePolicy: settings.failurePolicy,
+    timeoutSeconds: settings.webhookTimeoutSeconds,
+    reinvocationPolicy: settings.reinvocationPolicy,
+    matchPolicy: settings.matchPolicy,
+    objectSelector: settings.objectSelector,
+    ...(settings.namespaceSelector !== undefined ? { namespaceSelector: settings.namespaceSelector } : {}),
+    excludedNamespaces: settings.excludedNamespaces,
+    sidecarName: template?.sidecarName ?? settings.sidecarName,
+    templateVolumeNames: (template?.fragment.volumes ?? []).map((v) => String(v.name)),
+    annotationPrefix: settings.annotationPrefix,
+    skipHostNetwork: settings.skipHostNetwork,
+    skipMirrorPods: settings.skipMirrorPods,
+    failOpen: settings.failOpen,
+  };
 }
 
 /** The webhook's name in the cluster, derived from the annotation prefix unless set. */
@@ -59,7 +87,8 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   };
   const matches = (key: keyof SidecarInjectorSettings, pattern: RegExp, what: string): void => {
     const value = s[key];
-    if (value === undefined) return;
+    // A token (an ARN of a construct made in the same app, e.g. the construct's alarmTopic) is known at deploy only.
+    if (value === undefined || Token.isUnresolved(value)) return;
     check(typeof value === 'string' && pattern.test(value), `${key}="${String(value)}" must be ${what}`);
   };
   const oneOf = (key: keyof SidecarInjectorSettings, allowed: readonly unknown[]): void => {
@@ -81,11 +110,9 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
     );
   }
   integer('provisionedConcurrency', 0, 10000);
-  if (s.reservedConcurrency !== undefined) {
-    integer('reservedConcurrency', 1, 10000, ' (0 would stop every admission call; leave it unset for no reservation)');
-    if (typeof s.reservedConcurrency === 'number' && typeof s.provisionedConcurrency === 'number') {
-      check(s.provisionedConcurrency <= s.reservedConcurrency, `provisionedConcurrency (${s.provisionedConcurrency}) cannot exceed reservedConcurrency (${s.reservedConcurrency})`);
-    }
+  integer('reservedConcurrency', 1, 10000, ' (0 would stop every admission call); size it as throttleRateLimit x 0.2 s, see the capacity model');
+  if (typeof s.reservedConcurrency === 'number' && typeof s.provisionedConcurrency === 'number') {
+    check(s.provisionedConcurrency <= s.reservedConcurrency, `provisionedConcurrency (${s.provisionedConcurrency}) cannot exceed reservedConcurrency (${s.reservedConcurrency})`);
   }
   oneOf('logRetentionDays', RETENTION_DAYS);
   oneOf('logLevel', LOG_LEVELS);
@@ -154,6 +181,10 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   }
   matches('pathToken', PATTERNS.pathToken, '16 to 128 letters, digits, _ or - (it is a URL path segment); e.g. openssl rand -hex 24');
   matches('stageName', PATTERNS.stageName, 'an API Gateway stage name (letters, digits, _ and -)');
+  check(typeof s.firewall === 'boolean', 'firewall must be true or false');
+  if (s.firewall === true && s.webAclArn !== undefined) {
+    problems.push('webAclArn is set but firewall is true: a stage takes one web ACL. Set firewall=false to attach your own (it must then allow only POST .../mutate/<token>), or remove webAclArn');
+  }
   matches('webAclArn', PATTERNS.webAcl, 'a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)');
   check(typeof s.throttleRateLimit === 'number' && s.throttleRateLimit > 0 && s.throttleRateLimit <= 10000, `throttleRateLimit=${String(s.throttleRateLimit)} must be a number of requests per second above 0 and at most 10000`);
   integer('throttleBurstLimit', 1, 5000);
@@ -166,28 +197,20 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
   check(typeof s.skipMirrorPods === 'boolean', 'skipMirrorPods must be true or false');
   check(typeof s.skipWindowsPods === 'boolean', 'skipWindowsPods must be true or false');
   check(typeof s.keepGuaranteedQos === 'boolean', 'keepGuaranteedQos must be true or false');
-  integer('maxBodyBytes', 1024, 6 * 1024 * 1024, ' (a synchronous Lambda call carries at most 6 MB)');
+  integer(
+    'maxBodyBytes',
+    1024,
+    MAX_ENFORCEABLE_BODY_BYTES,
+    ' (the body reaches the function inside a 6 MB event, escaped or base64: above 4 MiB the function could not answer its own 413)',
+  );
   if (problems.length === 0) problems.push(...functionEnvironmentProblems(s));
 
   // The MutatingWebhookConfiguration: the renderer's own rules, worded with setting names.
-  const webhook = webhookProblems({
-    url: 'https://validation.invalid/mutate',
-    name: s.webhookConfigurationName,
-    webhookName: webhookNameOf(s),
-    upgradeOnUpdate: s.upgradeOnUpdate,
-    failurePolicy: s.failurePolicy,
-    timeoutSeconds: s.webhookTimeoutSeconds,
-    reinvocationPolicy: s.reinvocationPolicy,
-    matchPolicy: s.matchPolicy,
-    objectSelector: s.objectSelector,
-    ...(s.namespaceSelector !== undefined ? { namespaceSelector: s.namespaceSelector } : {}),
-    excludedNamespaces: s.excludedNamespaces,
-  });
-  problems.push(
-    ...webhook
-      .filter((p) => !p.startsWith('timeoutSeconds') && !p.startsWith('upgradeOnUpdate'))
-      .map((p) => p.replace(/^name "/, 'webhookConfigurationName "')),
-  );
+  const webhook = webhookProblems(webhookRenderSettings(s, 'https://validation.invalid/mutate'));
+  // The injector's own keys are checked with the function's rules above; report them once.
+  const checkedAbove = /^(timeoutSeconds|upgradeOnUpdate|sidecarName|annotationPrefix|skipHostNetwork|skipMirrorPods)\b/;
+  problems.push(...webhook.filter((p) => !checkedAbove.test(p)).map((p) => p.replace(/^name "/, 'webhookConfigurationName "')));
+  check(typeof s.failOpen === 'boolean', 'failOpen must be true or false');
 
   // Alarms.
   check(

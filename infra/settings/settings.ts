@@ -21,8 +21,12 @@ export interface SidecarInjectorSettings {
   webhookTimeoutSeconds: number;
   /** Pre-initialised environments on the `live` alias; 0 for none. */
   provisionedConcurrency: number;
-  /** Reserved concurrency; undefined for none (shared account pool). */
-  reservedConcurrency?: number;
+  /**
+   * Reserved concurrency: the ceiling on concurrent invocations, hence on the bill, and what the
+   * webhook can never take from the account's other functions (nor they from it). Sized from the
+   * capacity model: throttleRateLimit x 0.2 s (a pessimistic call with cold starts in the mix).
+   */
+  reservedConcurrency: number;
   logRetentionDays: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
   /** Powertools service name: the `service` dimension of every metric. */
@@ -94,8 +98,16 @@ export interface SidecarInjectorSettings {
    * webhook URL, for VPCs where the execute-api endpoint has no private DNS. One of vpcEndpointIds.
    */
   urlVpcEndpointId?: string;
-  /** Unguessable last path segment (16 to 128 of A-Z a-z 0-9 _ -), checked by the function. */
+  /**
+   * The URL's last path segment (16 to 128 of A-Z a-z 0-9 _ -). Unset (recommended): generated at
+   * deploy time in Secrets Manager, never in the template or context.
+   */
   pathToken?: string;
+  /**
+   * A WAF web ACL on the stage, evaluated before throttling: only POSTs to /mutate/<token> pass,
+   * with a per-source rate limit. false to go without (or to attach your own with webAclArn).
+   */
+  firewall: boolean;
   stageName: string;
   /**
    * API Gateway writes access logs only when the account's API Gateway settings name a CloudWatch
@@ -103,7 +115,7 @@ export interface SidecarInjectorSettings {
    * sets it (kept on stack deletion, since other APIs may rely on it). false: it must exist already.
    */
   createApiGatewayLoggingRole: boolean;
-  /** ARN of an existing regional WAFv2 web ACL to associate with the stage (rate rules, IP reputation). */
+  /** ARN of your own regional WAFv2 web ACL for the stage (needs firewall=false; it must then check the path token itself). */
   webAclArn?: string;
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -118,6 +130,11 @@ export interface SidecarInjectorSettings {
   objectSelector: LabelSelector;
   namespaceSelector?: LabelSelector;
   excludedNamespaces: string[];
+  /**
+   * Fail open, visibly: the webhook gets failurePolicy Ignore, and a ValidatingAdmissionPolicy
+   * (Kubernetes 1.30+) refuses a selected pod that arrives without the sidecar. Needs failurePolicy=Ignore.
+   */
+  failOpen: boolean;
 
   // --- Alarms
   /** p99 of API Gateway latency above this (ms, 3 periods of 1 minute) raises the latency alarm. */
@@ -153,6 +170,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   integrationTimeoutSeconds: 9,
   webhookTimeoutSeconds: 10,
   provisionedConcurrency: 0,
+  reservedConcurrency: 100,
   logRetentionDays: 30,
   logLevel: 'INFO',
   serviceName: 'sidecar-injector',
@@ -166,7 +184,7 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   skipMirrorPods: true,
   skipWindowsPods: true,
   keepGuaranteedQos: true,
-  maxBodyBytes: 6 * 1024 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
   createParameters: true,
   versionParameterName: '/sidecar-injector/version',
   imageParameterName: '/sidecar-injector/image',
@@ -180,14 +198,16 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   vpcEndpointIds: [],
   stageName: 'prod',
   createApiGatewayLoggingRole: false,
-  throttleRateLimit: 100,
-  throttleBurstLimit: 200,
+  firewall: true,
+  throttleRateLimit: 500,
+  throttleBurstLimit: 1000,
   webhookConfigurationName: WEBHOOK_CONFIGURATION_DEFAULTS.name,
   failurePolicy: WEBHOOK_CONFIGURATION_DEFAULTS.failurePolicy,
   reinvocationPolicy: WEBHOOK_CONFIGURATION_DEFAULTS.reinvocationPolicy,
   matchPolicy: WEBHOOK_CONFIGURATION_DEFAULTS.matchPolicy,
   objectSelector: structuredClone(WEBHOOK_CONFIGURATION_DEFAULTS.objectSelector),
   excludedNamespaces: [...WEBHOOK_CONFIGURATION_DEFAULTS.excludedNamespaces],
+  failOpen: false,
   latencyAlarmThresholdMs: 1000,
 };
 
@@ -241,6 +261,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   pathToken: 'string',
   stageName: 'string',
   createApiGatewayLoggingRole: 'boolean',
+  firewall: 'boolean',
   webAclArn: 'string',
   throttleRateLimit: 'number',
   throttleBurstLimit: 'number',
@@ -252,6 +273,7 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   objectSelector: 'object',
   namespaceSelector: 'object',
   excludedNamespaces: 'stringList',
+  failOpen: 'boolean',
   latencyAlarmThresholdMs: 'number',
   alarmTopicArn: 'string',
   eksClusterName: 'string',

@@ -19,6 +19,15 @@ const INLINE = '<sidecarTemplate>';
  * the 4 KB limit of a Lambda environment and the function needs no YAML parser.
  */
 export function resolveSidecarTemplate(s: SidecarInjectorSettings): { template: SidecarTemplate } | { problems: string[] } {
+  // Asked for by the validation, the function and the manifest of one synth: read the file once.
+  let resolved = resolvedBySettings.get(s);
+  if (!resolved) resolvedBySettings.set(s, (resolved = resolveUncached(s)));
+  return resolved;
+}
+
+const resolvedBySettings = new WeakMap<SidecarInjectorSettings, { template: SidecarTemplate } | { problems: string[] }>();
+
+function resolveUncached(s: SidecarInjectorSettings): { template: SidecarTemplate } | { problems: string[] } {
   const problems: string[] = [];
   if (s.sidecarTemplateFile !== undefined && s.sidecarTemplate !== undefined) {
     return { problems: ['sidecarTemplateFile and sidecarTemplate are two ways to give one template: set one of them'] };

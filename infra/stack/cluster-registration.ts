@@ -1,10 +1,16 @@
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { MutatingWebhookConfiguration } from '../webhook-config/render.ts';
+import type { ClusterDocument } from '../webhook-config/render.ts';
 import { acknowledgeKubectlProviderFindings } from './nag-acknowledgements.ts';
 
-export interface ClusterRegistrationProps {
+/** The cluster: a construct with its kubectl role and layer, or the names and ARNs to import one. */
+export type ClusterRegistrationProps = ({ cluster: eks.ICluster } | ClusterByName) & {
+  /** The MutatingWebhookConfiguration, and in fail-open mode its ValidatingAdmissionPolicy and binding. */
+  documents: ClusterDocument[];
+};
+
+interface ClusterByName {
   clusterName: string;
   kubectlRoleArn: string;
   /**
@@ -13,7 +19,6 @@ export interface ClusterRegistrationProps {
    * @aws-cdk/lambda-layer-kubectl-v3x). Referring to a published layer keeps synth offline.
    */
   kubectlLayerArn: string;
-  manifest: MutatingWebhookConfiguration;
 }
 
 /**
@@ -26,16 +31,19 @@ export class ClusterRegistration extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterRegistrationProps) {
     super(scope, id);
-    const cluster = eks.Cluster.fromClusterAttributes(this, 'Cluster', {
-      clusterName: props.clusterName,
-      kubectlRoleArn: props.kubectlRoleArn,
-      kubectlLayer: lambda.LayerVersion.fromLayerVersionArn(this, 'KubectlLayer', props.kubectlLayerArn),
-    });
+    const cluster =
+      'cluster' in props
+        ? props.cluster
+        : eks.Cluster.fromClusterAttributes(this, 'Cluster', {
+            clusterName: props.clusterName,
+            kubectlRoleArn: props.kubectlRoleArn,
+            kubectlLayer: lambda.LayerVersion.fromLayerVersionArn(this, 'KubectlLayer', props.kubectlLayerArn),
+          });
     this.manifest = new eks.KubernetesManifest(this, 'WebhookConfiguration', {
       cluster,
-      manifest: [props.manifest as unknown as Record<string, unknown>],
+      manifest: props.documents.map((document) => document as unknown as Record<string, unknown>),
       overwrite: true,
-      // One object, always the same name: nothing to prune, and no extra label on it.
+      // Fixed names: nothing to prune, and no extra label on them.
       prune: false,
     });
     // The provider (a nested stack) is made once per cluster and stack; its findings are aws-cdk-lib's.

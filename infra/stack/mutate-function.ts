@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,13 @@ import type { ReleaseParameters } from './release-parameters.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handler.ts', import.meta.url));
+/**
+ * The handler bundle the package ships (`npm run build` writes dist/handler/ beside dist/index.js,
+ * the module this file is bundled into). Present: the function is made from it, so an app that
+ * installed the package needs neither esbuild nor this repository's lock file. Absent (this
+ * repository's checkout, where this file runs as TypeScript): NodejsFunction bundles the source.
+ */
+const PREBUILT_HANDLER_DIR = fileURLToPath(new URL('./handler/', import.meta.url));
 
 /**
  * The admission function: Node.js 24 on arm64 (cheaper per GB-second than x86 and as fast for
@@ -38,12 +45,12 @@ export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handl
  * ssm:GetParameters on the release parameters (version, image, canary); kms:Decrypt only for SecureString.
  */
 export class MutateFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly alias: lambda.Alias;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, parameters: ReleaseParameters) {
+  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, parameters: ReleaseParameters, pathToken: string) {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -102,11 +109,7 @@ export class MutateFunction extends Construct {
     const templateFile = join(mkdtempSync(join(tmpdir(), 'sidecar-template-')), BUNDLED_TEMPLATE_FILE);
     writeFileSync(templateFile, `${JSON.stringify(resolved.template.fragment, null, 2)}\n`);
 
-    this.function = new NodejsFunction(this, 'Handler', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    const common = {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
@@ -116,25 +119,41 @@ export class MutateFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       // Stack traces point into the TypeScript sources through the bundled source map.
-      environment: { ...functionEnvironment(settings, resolved.template.sidecarName), NODE_OPTIONS: '--enable-source-maps' },
-      ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: HANDLER_BUNDLE.target,
-        minify: HANDLER_BUNDLE.minify,
-        sourceMap: HANDLER_BUNDLE.sourceMap,
-        sourcesContent: HANDLER_BUNDLE.sourcesContent,
-        mainFields: [...HANDLER_BUNDLE.mainFields],
-        bundleAwsSDK: true,
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${templateFile}" "${outputDir}/${BUNDLED_TEMPLATE_FILE}"`],
+      environment: { ...functionEnvironment(settings, resolved.template.sidecarName, pathToken), NODE_OPTIONS: '--enable-source-maps' },
+      // The ceiling on the bill and on what this function can take from the account's other functions.
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+    } satisfies Partial<lambda.FunctionProps>;
+    if (existsSync(join(PREBUILT_HANDLER_DIR, HANDLER_BUNDLE.outputFile))) {
+      // The package's prebuilt bundle, with the template beside it as the bundling hook would put it.
+      const assetDir = mkdtempSync(join(tmpdir(), 'sidecar-injector-handler-'));
+      for (const file of [HANDLER_BUNDLE.outputFile, `${HANDLER_BUNDLE.outputFile}.map`]) copyFileSync(join(PREBUILT_HANDLER_DIR, file), join(assetDir, file));
+      copyFileSync(templateFile, join(assetDir, BUNDLED_TEMPLATE_FILE));
+      this.function = new lambda.Function(this, 'Handler', { ...common, code: lambda.Code.fromAsset(assetDir), handler: 'index.handler' });
+    } else {
+      this.function = new NodejsFunction(this, 'Handler', {
+        ...common,
+        entry: HANDLER_ENTRY,
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+        bundling: {
+          forceDockerBundling: false,
+          format: OutputFormat.CJS,
+          target: HANDLER_BUNDLE.target,
+          minify: HANDLER_BUNDLE.minify,
+          sourceMap: HANDLER_BUNDLE.sourceMap,
+          sourcesContent: HANDLER_BUNDLE.sourcesContent,
+          mainFields: [...HANDLER_BUNDLE.mainFields],
+          bundleAwsSDK: true,
+          externalModules: [],
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [`cp "${templateFile}" "${outputDir}/${BUNDLED_TEMPLATE_FILE}"`],
+          },
         },
-      },
-    });
+      });
+    }
 
     // API Gateway calls the alias, so provisioned concurrency (which needs a version) applies.
     this.alias = new lambda.Alias(this, 'Live', {

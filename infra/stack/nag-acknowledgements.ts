@@ -1,6 +1,8 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { Stack } from 'aws-cdk-lib';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import type { PathToken } from './path-token.ts';
 import type { WebhookApi } from './webhook-api.ts';
 
 /**
@@ -11,9 +13,10 @@ import type { WebhookApi } from './webhook-api.ts';
 const NO_CALLER_CREDENTIALS =
   'The callers are Kubernetes API servers, and EKS cannot make its API server send credentials to a webhook ' +
   '(the admission configuration file is not exposed: aws/containers-roadmap#1822). Callers are restricted instead ' +
-  'by the resource policy (aws:SourceIp or aws:SourceVpce), an optional unguessable path segment, and request validation.';
+  'by a path token generated at deploy (checked by the WAF web ACL before the API and again by the function), the resource ' +
+  'policy where the network allows it (aws:SourceIp or aws:SourceVpce), and request validation.';
 
-export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: SidecarInjectorSettings): void {
+export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: SidecarInjectorSettings, pathToken: PathToken): void {
   Validations.of(endpoint.method).acknowledge(
     { id: 'AwsSolutions::AwsSolutions-APIG4', reason: NO_CALLER_CREDENTIALS },
     { id: 'AwsSolutions::AwsSolutions-COG4', reason: `No Cognito user pool either: ${NO_CALLER_CREDENTIALS}` },
@@ -34,13 +37,32 @@ export function acknowledgeEndpointFindings(endpoint: WebhookApi, settings: Side
         'The AWS managed policy is the one AWS documents for it and follows new log features; it grants CloudWatch Logs writes only.',
     });
   }
-  if (settings.webAclArn === undefined) {
+  if (!settings.firewall && settings.webAclArn === undefined) {
     Validations.of(endpoint.stage).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG3',
       reason:
-        'WAF is optional (webAclArn): the resource policy already admits only the cluster\'s addresses or VPC endpoints, stage throttling caps the rate, ' +
-        'and a web ACL costs a monthly fee per ACL and rule. Operators who want one set webAclArn.',
+        'The operator turned the stack\'s web ACL off (firewall=false) and attached none (webAclArn): the function still refuses requests ' +
+        'without the path token, after they have used the stage throttle and an invocation. Chosen deliberately, e.g. where the resource policy already ' +
+        'admits only the cluster\'s addresses or VPC endpoints.',
     });
+  }
+  if (pathToken.secret !== undefined) {
+    Validations.of(pathToken.secret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'The secret is the webhook URL\'s path token: rotating it changes the URL, and the cluster\'s MutatingWebhookConfiguration must change in ' +
+        'the same step, or every labelled pod is refused (Fail). Rotation is a deliberate procedure in the README (Security model), not a schedule.',
+    });
+    // aws-cdk-lib's AwsCustomResource runs in one singleton function per stack.
+    const provider = Stack.of(pathToken).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+    if (provider !== undefined) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'aws-cdk-lib\'s AwsCustomResource function, which reads the path token once per deploy; the AWS managed basic execution policy grants CloudWatch Logs writes only. ' +
+          'Its other permission is secretsmanager:GetSecretValue on the one secret.',
+      });
+    }
   }
 }
 

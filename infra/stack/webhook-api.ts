@@ -16,10 +16,12 @@ export function endpointRestrictionOf(settings: SidecarInjectorSettings): Endpoi
   return settings.allowedSourceCidrs.length > 0 ? 'source-cidrs' : 'open';
 }
 
-/** The resource path the API server posts to: `/mutate`, or `/mutate/<token>` with a path token. */
-export function webhookResourcePath(settings: SidecarInjectorSettings): string {
-  return settings.pathToken === undefined ? '/mutate' : `/mutate/${settings.pathToken}`;
-}
+/**
+ * The route: `/mutate/{token}`, a path parameter, so API Gateway's own records (access logs'
+ * resourcePath, the route list, the Lambda permission) name the template and never the token.
+ * The function compares the segment with the token; the web ACL (on by default) does so first.
+ */
+export const WEBHOOK_ROUTE = '/mutate/{token}';
 
 /**
  * The HTTPS endpoint: a REST API (resource policies and private endpoints exist for REST APIs
@@ -36,10 +38,12 @@ export class WebhookApi extends Construct {
   /** The full webhook URL (a token resolved at deploy time). */
   readonly url: string;
 
-  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, target: lambda.IFunction) {
+  /** The URL without the token (for outputs and dashboards). */
+  readonly urlWithoutToken: string;
+
+  constructor(scope: Construct, id: string, settings: SidecarInjectorSettings, target: lambda.IFunction, pathToken: string) {
     super(scope, id);
     this.restriction = endpointRestrictionOf(settings);
-    const path = webhookResourcePath(settings);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -58,7 +62,7 @@ export class WebhookApi extends Construct {
             ),
           }
         : { types: [apigw.EndpointType.REGIONAL] },
-      ...(this.restriction === 'open' ? {} : { policy: resourcePolicy(settings, path) }),
+      ...(this.restriction === 'open' ? {} : { policy: resourcePolicy(settings) }),
       // Access logs need the account-wide API Gateway logging role; the stack sets it only when asked.
       cloudWatchRole: settings.createApiGatewayLoggingRole,
       ...(settings.createApiGatewayLoggingRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
@@ -67,21 +71,26 @@ export class WebhookApi extends Construct {
         throttlingRateLimit: settings.throttleRateLimit,
         throttlingBurstLimit: settings.throttleBurstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
-          caller: true,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: true,
-        }),
+        // No $context.path: it holds the token. resourcePath is the route template, /mutate/{token}.
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigw.AccessLogField.contextRequestId(),
+            ip: apigw.AccessLogField.contextIdentitySourceIp(),
+            requestTime: apigw.AccessLogField.contextRequestTime(),
+            httpMethod: apigw.AccessLogField.contextHttpMethod(),
+            resourcePath: apigw.AccessLogField.contextResourcePath(),
+            status: apigw.AccessLogField.contextStatus(),
+            errorType: apigw.AccessLogField.contextErrorResponseType(),
+            protocol: apigw.AccessLogField.contextProtocol(),
+            responseLength: apigw.AccessLogField.contextResponseLength(),
+            responseLatency: apigw.AccessLogField.contextResponseLatency(),
+            integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+          }),
+        ),
       },
     });
     // A resource policy takes effect only with a new deployment: make it part of the deployment's identity.
-    this.api.latestDeployment?.addToLogicalId({ restriction: this.restriction, cidrs: settings.allowedSourceCidrs, vpce: settings.vpcEndpointIds });
+    this.api.latestDeployment?.addToLogicalId({ restriction: this.restriction, cidrs: settings.allowedSourceCidrs, vpce: settings.vpcEndpointIds, route: WEBHOOK_ROUTE });
 
     // API Gateway turns away bodies that are not AdmissionReviews before they cost an invocation.
     const model = this.api.addModel('AdmissionReview', {
@@ -105,8 +114,7 @@ export class WebhookApi extends Construct {
     });
     const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
 
-    let resource = this.api.root;
-    for (const part of path.split('/').filter((p) => p !== '')) resource = resource.addResource(part);
+    const resource = this.api.root.addResource('mutate').addResource('{token}');
     this.method = resource.addMethod(
       'POST',
       new apigw.LambdaIntegration(target, {
@@ -114,19 +122,22 @@ export class WebhookApi extends Construct {
         timeout: Duration.seconds(settings.integrationTimeoutSeconds),
         allowTestInvoke: false,
       }),
-      { requestValidator: validator, requestModels: { 'application/json': model } },
+      { requestValidator: validator, requestModels: { 'application/json': model }, requestParameters: { 'method.request.path.token': true } },
     );
 
     this.stage = this.api.deploymentStage;
+    // A web ACL of the operator's own (the stack's firewall is then off: a stage takes one ACL).
     if (settings.webAclArn !== undefined) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.stage.stageArn, webAclArn: settings.webAclArn });
     }
     // A private API answers on its default hostname only where the VPC endpoint has private DNS;
     // the endpoint-specific hostname resolves (to the endpoint's addresses) everywhere.
-    this.url =
+    const base =
       settings.urlVpcEndpointId === undefined
-        ? this.api.urlForPath(path)
-        : Fn.join('', ['https://', this.api.restApiId, '-', settings.urlVpcEndpointId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.stage.stageName, path]);
+        ? this.api.urlForPath('/mutate')
+        : Fn.join('', ['https://', this.api.restApiId, '-', settings.urlVpcEndpointId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', this.stage.stageName, '/mutate']);
+    this.urlWithoutToken = base;
+    this.url = Fn.join('', [base, '/', pathToken]);
   }
 }
 
@@ -135,7 +146,7 @@ export class WebhookApi extends Construct {
  * explicit Deny wins over any Allow, so nothing else (an IAM identity policy, a later added
  * route) can open the endpoint to other sources.
  */
-function resourcePolicy(settings: SidecarInjectorSettings, path: string): iam.PolicyDocument {
+function resourcePolicy(settings: SidecarInjectorSettings): iam.PolicyDocument {
   const invoke = 'execute-api:Invoke';
   const statements = [
     new iam.PolicyStatement({
@@ -143,7 +154,7 @@ function resourcePolicy(settings: SidecarInjectorSettings, path: string): iam.Po
       effect: iam.Effect.ALLOW,
       principals: [new iam.AnyPrincipal()],
       actions: [invoke],
-      resources: [`execute-api:/${settings.stageName}/POST${path}`],
+      resources: [`execute-api:/${settings.stageName}/POST/mutate/*`],
     }),
   ];
   if (settings.endpointMode === 'private') {

@@ -1,6 +1,6 @@
 import { Fn } from 'aws-cdk-lib';
-import { renderWebhookConfiguration, type MutatingWebhookConfiguration } from '../webhook-config/render.ts';
-import { webhookNameOf } from '../settings/resolve.ts';
+import { renderWebhookConfiguration, type ClusterDocument } from '../webhook-config/render.ts';
+import { webhookRenderSettings } from '../settings/resolve.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
 
 /**
@@ -14,27 +14,17 @@ const PLACEHOLDER_URL = 'https://webhook-url-placeholder.invalid/mutate';
 export interface WebhookManifest {
   /** The YAML, a CloudFormation Fn::Join that resolves to the real URL at deploy. */
   yaml: string;
-  /** The object form, with the URL token in clientConfig.url. */
-  manifest: MutatingWebhookConfiguration;
+  /** The objects (configuration, and in fail-open mode the policy and its binding), with the URL token in clientConfig.url. */
+  documents: ClusterDocument[];
 }
 
 export function webhookManifest(settings: SidecarInjectorSettings, url: string): WebhookManifest {
-  const rendered = renderWebhookConfiguration({
-    url: PLACEHOLDER_URL,
-    name: settings.webhookConfigurationName,
-    webhookName: webhookNameOf(settings),
-    upgradeOnUpdate: settings.upgradeOnUpdate,
-    failurePolicy: settings.failurePolicy,
-    timeoutSeconds: settings.webhookTimeoutSeconds,
-    reinvocationPolicy: settings.reinvocationPolicy,
-    matchPolicy: settings.matchPolicy,
-    objectSelector: settings.objectSelector,
-    ...(settings.namespaceSelector !== undefined ? { namespaceSelector: settings.namespaceSelector } : {}),
-    excludedNamespaces: settings.excludedNamespaces,
-  });
+  const rendered = renderWebhookConfiguration(webhookRenderSettings(settings, PLACEHOLDER_URL));
   const parts = rendered.yaml.split(PLACEHOLDER_URL);
   if (parts.length !== 2) throw new Error(`the rendered manifest must hold the URL exactly once, found ${parts.length - 1}`);
-  const manifest = structuredClone(rendered.manifest);
-  for (const webhook of manifest.webhooks) webhook.clientConfig.url = url;
-  return { yaml: Fn.join('', [parts[0] ?? '', url, parts[1] ?? '']), manifest };
+  const documents = structuredClone(rendered.documents);
+  for (const document of documents) {
+    if (document.kind === 'MutatingWebhookConfiguration') for (const webhook of document.webhooks) webhook.clientConfig.url = url;
+  }
+  return { yaml: Fn.join('', [parts[0] ?? '', url, parts[1] ?? '']), documents };
 }

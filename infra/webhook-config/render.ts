@@ -1,5 +1,12 @@
 import { stringify } from 'yaml';
 import { isDns1123Label, isDns1123Subdomain } from '../../functions/core/kubernetes-names.ts';
+import {
+  requireSidecarPolicy,
+  webhookMatchConditions,
+  type MatchCondition,
+  type ValidatingAdmissionPolicy,
+  type ValidatingAdmissionPolicyBinding,
+} from './admission-cel.ts';
 import { labelSelectorProblems, type LabelSelector, type LabelSelectorRequirement } from './label-selector.ts';
 
 /**
@@ -30,6 +37,27 @@ export interface WebhookConfigurationSettings {
   namespaceSelector?: LabelSelector;
   /** Namespaces never sent to the webhook, matched on `kubernetes.io/metadata.name`. */
   excludedNamespaces?: string[];
+  /** The injector's own settings the CEL needs (must equal the function's). */
+  sidecarName?: string;
+  /**
+   * The template's volume names: in fail-open mode a pod that already has a volume of one of
+   * these names is exempt from the policy, because the webhook skips a pod whose volume of that
+   * name is not the template's (volume-conflict).
+   */
+  templateVolumeNames?: string[];
+  annotationPrefix?: string;
+  skipHostNetwork?: boolean;
+  skipMirrorPods?: boolean;
+  /**
+   * CEL matchConditions that keep requests the webhook cannot act on inside the API server
+   * (default true). false exists to measure what they save (test/e2e), not for production.
+   */
+  matchConditions?: boolean;
+  /**
+   * failurePolicy Ignore plus a ValidatingAdmissionPolicy that refuses a selected pod without the
+   * sidecar (Kubernetes 1.30+). Needs failurePolicy Ignore (the default when failOpen is set).
+   */
+  failOpen?: boolean;
 }
 
 export const WEBHOOK_CONFIGURATION_DEFAULTS = {
@@ -42,6 +70,12 @@ export const WEBHOOK_CONFIGURATION_DEFAULTS = {
   matchPolicy: 'Equivalent',
   objectSelector: { matchLabels: { 'sidecar-injection': 'enabled' } },
   excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+  sidecarName: 'my-sidecar',
+  annotationPrefix: 'injector.my-company.com',
+  skipHostNetwork: true,
+  skipMirrorPods: true,
+  matchConditions: true,
+  failOpen: false,
 } as const satisfies Omit<WebhookConfigurationSettings, 'url'>;
 
 export interface MutatingWebhookConfiguration {
@@ -63,10 +97,18 @@ export interface MutatingWebhook {
   timeoutSeconds: number;
   objectSelector: LabelSelector;
   namespaceSelector: LabelSelector;
+  matchConditions?: MatchCondition[];
 }
+
+export type ClusterDocument = MutatingWebhookConfiguration | ValidatingAdmissionPolicy | ValidatingAdmissionPolicyBinding;
 
 export interface RenderedWebhookConfiguration {
   manifest: MutatingWebhookConfiguration;
+  /** Fail-open mode only: the policy that refuses selected pods without the sidecar, and its binding. */
+  policy?: { policy: ValidatingAdmissionPolicy; binding: ValidatingAdmissionPolicyBinding };
+  /** Everything to apply, in order: the configuration, then (fail-open) the policy and its binding. */
+  documents: ClusterDocument[];
+  /** `documents` as one multi-document YAML stream. */
   yaml: string;
 }
 
@@ -80,26 +122,37 @@ export class WebhookConfigurationError extends Error {
 }
 
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-const SETTINGS_KEYS = new Set<string>([...Object.keys(WEBHOOK_CONFIGURATION_DEFAULTS), 'url', 'caBundle', 'namespaceSelector']);
+const SETTINGS_KEYS = new Set<string>([...Object.keys(WEBHOOK_CONFIGURATION_DEFAULTS), 'url', 'caBundle', 'namespaceSelector', 'templateVolumeNames']);
 
 export function renderWebhookConfiguration(settings: WebhookConfigurationSettings): RenderedWebhookConfiguration {
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw new WebhookConfigurationError(problems);
   const d = WEBHOOK_CONFIGURATION_DEFAULTS;
   const upgradeOnUpdate = settings.upgradeOnUpdate ?? d.upgradeOnUpdate;
+  const failOpen = settings.failOpen ?? d.failOpen;
+  const shape = {
+    sidecarName: settings.sidecarName ?? d.sidecarName,
+    annotationPrefix: settings.annotationPrefix ?? d.annotationPrefix,
+    upgradeOnUpdate,
+    skipHostNetwork: settings.skipHostNetwork ?? d.skipHostNetwork,
+    skipMirrorPods: settings.skipMirrorPods ?? d.skipMirrorPods,
+    templateVolumeNames: settings.templateVolumeNames ?? [],
+  };
+  const name = settings.name ?? d.name;
+  const webhookName = settings.webhookName ?? d.webhookName;
+  const labels = { 'app.kubernetes.io/name': 'sidecar-injector', 'app.kubernetes.io/component': 'admission-webhook' };
+  const objectSelector = structuredClone(settings.objectSelector ?? d.objectSelector);
+  const selectedNamespaces = namespaceSelector(settings.namespaceSelector, settings.excludedNamespaces ?? [...d.excludedNamespaces]);
   const clientConfig: MutatingWebhook['clientConfig'] = { url: settings.url };
   if (settings.caBundle !== undefined) clientConfig.caBundle = caBundleBase64(settings.caBundle);
 
   const manifest: MutatingWebhookConfiguration = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
-    metadata: {
-      name: settings.name ?? d.name,
-      labels: { 'app.kubernetes.io/name': 'sidecar-injector', 'app.kubernetes.io/component': 'admission-webhook' },
-    },
+    metadata: { name, labels },
     webhooks: [
       {
-        name: settings.webhookName ?? d.webhookName,
+        name: webhookName,
         clientConfig,
         rules: [
           {
@@ -110,19 +163,34 @@ export function renderWebhookConfiguration(settings: WebhookConfigurationSetting
             scope: 'Namespaced',
           },
         ],
-        failurePolicy: settings.failurePolicy ?? d.failurePolicy,
+        failurePolicy: settings.failurePolicy ?? (failOpen ? 'Ignore' : d.failurePolicy),
         matchPolicy: settings.matchPolicy ?? d.matchPolicy,
         reinvocationPolicy: settings.reinvocationPolicy ?? d.reinvocationPolicy,
         sideEffects: 'None',
         admissionReviewVersions: ['v1'],
         timeoutSeconds: settings.timeoutSeconds ?? d.timeoutSeconds,
-        objectSelector: structuredClone(settings.objectSelector ?? d.objectSelector),
-        namespaceSelector: namespaceSelector(settings.namespaceSelector, settings.excludedNamespaces ?? [...d.excludedNamespaces]),
+        objectSelector,
+        namespaceSelector: selectedNamespaces,
+        ...((settings.matchConditions ?? d.matchConditions) ? { matchConditions: webhookMatchConditions(shape) } : {}),
       },
     ],
   };
+  const policy = failOpen
+    ? requireSidecarPolicy({
+        ...shape,
+        name: `${name}-require-sidecar`,
+        labels,
+        configurationName: name,
+        webhookName,
+        matchPolicy: settings.matchPolicy ?? d.matchPolicy,
+        namespaceSelector: selectedNamespaces,
+        objectSelector,
+      })
+    : undefined;
+  const documents: ClusterDocument[] = policy ? [manifest, policy.policy, policy.binding] : [manifest];
   // lineWidth 0: never fold long strings, so the URL stays on one line for whoever substitutes it.
-  return { manifest, yaml: stringify(manifest, { lineWidth: 0 }) };
+  const yaml = documents.map((document) => stringify(document, { lineWidth: 0 })).join('---\n');
+  return { manifest, ...(policy ? { policy } : {}), documents, yaml };
 }
 
 function namespaceSelector(extra: LabelSelector | undefined, excluded: string[]): LabelSelector {
@@ -150,7 +218,21 @@ export function settingsProblems(settings: WebhookConfigurationSettings): string
   if (settings.webhookName !== undefined && (!isDns1123Subdomain(settings.webhookName) || settings.webhookName.split('.').length < 3)) {
     problems.push(`webhookName "${settings.webhookName}" must be a fully qualified name with at least three segments, such as sidecar-injector.example.com`);
   }
-  if (settings.upgradeOnUpdate !== undefined && typeof settings.upgradeOnUpdate !== 'boolean') problems.push('upgradeOnUpdate must be true or false');
+  for (const key of ['upgradeOnUpdate', 'skipHostNetwork', 'skipMirrorPods', 'matchConditions', 'failOpen'] as const) {
+    if (settings[key] !== undefined && typeof settings[key] !== 'boolean') problems.push(`${key} must be true or false`);
+  }
+  if (settings.sidecarName !== undefined && (typeof settings.sidecarName !== 'string' || !isDns1123Label(settings.sidecarName))) {
+    problems.push(`sidecarName "${String(settings.sidecarName)}" must be a container name (lower-case letters, digits and "-", at most 63)`);
+  }
+  if (settings.annotationPrefix !== undefined && (typeof settings.annotationPrefix !== 'string' || !isDns1123Subdomain(settings.annotationPrefix))) {
+    problems.push(`annotationPrefix "${String(settings.annotationPrefix)}" must be a DNS subdomain such as injector.example.com`);
+  }
+  if (settings.failOpen === true && settings.failurePolicy === 'Fail') {
+    problems.push('failOpen=true renders failurePolicy Ignore plus a ValidatingAdmissionPolicy that refuses selected pods without the sidecar; set failurePolicy=Ignore (it is Fail), or failOpen=false to keep Fail');
+  }
+  if (settings.failOpen === true && settings.name !== undefined && isDns1123Subdomain(settings.name) && `${settings.name}-require-sidecar`.length > 253) {
+    problems.push(`name "${settings.name}" is too long for the policy name "<name>-require-sidecar" (at most 253 characters)`);
+  }
   oneOf(problems, 'failurePolicy', settings.failurePolicy, ['Fail', 'Ignore']);
   oneOf(problems, 'reinvocationPolicy', settings.reinvocationPolicy, ['IfNeeded', 'Never']);
   oneOf(problems, 'matchPolicy', settings.matchPolicy, ['Equivalent', 'Exact']);

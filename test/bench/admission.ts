@@ -1,13 +1,18 @@
-import { admissionResponse, readAdmissionReview } from '../../functions/core/admission-review.ts';
+import { admissionResponseJson, readAdmissionReview } from '../../functions/core/admission-review.ts';
 import { decide, type Action } from '../../functions/core/decide.ts';
 import type { InjectorConfig } from '../../functions/core/injector-config.ts';
 import { staticReleaseSource } from '../../functions/shell/release-source.ts';
 import { createReviewService, type ReviewService } from '../../functions/shell/review-service.ts';
 import { settingsFromEnv } from '../../functions/shell/settings.ts';
+import { yamlTemplateReader } from '../../functions/shell/yaml-template-reader.ts';
 import { createTelemetry, type Telemetry } from '../../functions/shell/telemetry.ts';
 import { applyPatch, podRequest } from '../support/injector.ts';
 import { corpusMissing, corpusPods, envHeavyPod, reviewBody, sizedPod, type BenchPod } from './pods.ts';
+import { REPO_ROOT } from './processes.ts';
 import { median, p99 } from './stats.ts';
+
+/** The template the admission cost is measured with: the README's log shipper. */
+export const BENCH_TEMPLATE = `${REPO_ROOT}infra/templates/log-shipper.yaml`;
 
 /**
  * Part 1: the cost of one admission review, against the floor of JSON.parse of the same body.
@@ -15,7 +20,7 @@ import { median, p99 } from './stats.ts';
  * Three things are timed on the same body, in rotating order, round after round, so that drift
  * (GC, frequency, a neighbour) falls on all three alike:
  * - floor:   JSON.parse(body.toString('utf8')), the least any webhook must do with the bytes;
- * - core:    the same, then readAdmissionReview, decide, admissionResponse, JSON.stringify;
+ * - core:    the same, then readAdmissionReview, decide, admissionResponseJson;
  * - service: createReviewService(...).handle({ method, path, body }) with a static release source
  *            and the real Powertools telemetry (logger SILENT, metrics disabled), followed by
  *            telemetry.flush() as the local server does (the Lambda middleware publishes likewise).
@@ -84,7 +89,7 @@ function coreOnce(body: Buffer, config: InjectorConfig): Action {
   const read = readAdmissionReview(JSON.parse(body.toString('utf8')));
   if ('error' in read) throw new Error(read.error);
   const decision = decide(read.request, config);
-  sink += JSON.stringify(admissionResponse(read.request.uid, decision)).length;
+  sink += admissionResponseJson(read.request.uid, decision).length;
   return decision.action;
 }
 
@@ -157,7 +162,8 @@ function injected(pod: unknown, config: InjectorConfig): unknown {
 export async function runAdmission(options: { quick: boolean; log: (line: string) => void }): Promise<AdmissionResults> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const settings = settingsFromEnv({});
+  // The richer template of the README (init container, volumes, env, probe), not the one-container default.
+  const settings = settingsFromEnv({ SIDECAR_TEMPLATE_FILE: BENCH_TEMPLATE }, yamlTemplateReader);
   if (settings.release.source !== 'environment') throw new Error('expected the default (environment) release');
   const config: InjectorConfig = { ...settings.injector, release: settings.release.release };
   const telemetry = createTelemetry(process.env);

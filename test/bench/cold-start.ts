@@ -104,7 +104,7 @@ export async function bundleHandler(outdir: string, format: 'esm' | 'cjs' = HAND
 }
 
 /** A self-signed certificate for 127.0.0.1 (openssl), so the local SSM endpoint can speak HTTPS like SSM. */
-function localCertificate(dir: string): { cert: Buffer; key: Buffer; certFile: string } | undefined {
+export function localCertificate(dir: string): { cert: Buffer; key: Buffer; certFile: string } | undefined {
   mkdirSync(dir, { recursive: true });
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');

@@ -1,4 +1,7 @@
 import type { AdmissionResults } from './admission.ts';
+import type { ProductionResults } from './production.ts';
+import type { LambdaColdResults } from './lambda-cold.ts';
+import type { CriticalPathResults } from './critical-path.ts';
 import type { ColdStartResults } from './cold-start.ts';
 import type { FleetResults } from './fleet.ts';
 import type { LoadResults } from './load.ts';
@@ -29,6 +32,9 @@ export interface Goal {
 export interface BenchResults {
   machine: Machine;
   admission?: AdmissionResults;
+  production?: ProductionResults;
+  lambdaCold?: LambdaColdResults;
+  criticalPath?: CriticalPathResults;
   load?: LoadResults;
   coldStart?: ColdStartResults;
   fleet?: FleetResults;
@@ -73,6 +79,21 @@ export function evaluateGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
         measured: `${load.cpuRatio.toFixed(2)}x`,
         met: load.cpuRatio >= 0.8,
       });
+    }
+  }
+  const { production, lambdaCold } = results;
+  if (production) {
+    const large = production.groups.find((g) => g.group === 'sized-1.5m CREATE');
+    if (large) goals.push({ goal: 'production path, 1.5 MB pod', target: '<= 1.50x JSON.parse (median)', measured: `${large.ratio.toFixed(2)}x`, met: large.ratio <= 1.5 });
+    for (const group of ['corpus CREATE', 'corpus re-review (injected, no-op)']) {
+      const g = production.groups.find((x) => x.group === group);
+      if (g) goals.push({ goal: `production path, fixed cost above the core, ${group}`, target: '<= 10 µs (median over pods)', measured: formatNs(g.overheadNs), met: g.overheadNs <= 10_000 });
+    }
+  }
+  if (lambdaCold && lambdaCold.variants.length > 0) {
+    const floor = lambdaCold.variants[0]!;
+    for (const v of lambdaCold.variants.slice(1).filter((x) => x.name.includes('SSM'))) {
+      goals.push({ goal: `cold start through the runtime client, ${v.name}`, target: `<= floor ${formatMs(floor.firstAnswerMs)} + 60 ms`, measured: `${formatMs(v.firstAnswerMs)} (+${formatMs(v.firstAnswerMs - floor.firstAnswerMs)})`, met: v.firstAnswerMs <= floor.firstAnswerMs + 60 });
     }
   }
   if (coldStart) {
@@ -127,7 +148,7 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       'Floor: `JSON.parse(body.toString("utf8"))` of the same request body. Service: `createReviewService` with a static release source and the real Powertools telemetry ' +
         `(POWERTOOLS_LOG_LEVEL=${admission.serviceFlags.POWERTOOLS_LOG_LEVEL}, POWERTOOLS_METRICS_DISABLED=${admission.serviceFlags.POWERTOOLS_METRICS_DISABLED}), then ` +
-        '`telemetry.flush()` as after every request: parse, decide, patch, encode, serialize. Core: parse, `readAdmissionReview`, `decide`, `admissionResponse`, `JSON.stringify`, no shell. ' +
+        '`telemetry.flush()` as after every request: parse, decide, patch, encode, serialize. Core: parse, `readAdmissionReview`, `decide`, `admissionResponseJson`, no shell. ' +
         'Medians are the median over the group\'s pods of each pod\'s median; ratios are the median of the per-pod ratios; p99 is over every timed review of the group.',
       '',
     );
@@ -259,6 +280,47 @@ export function renderMarkdown(results: BenchResults): string {
       `| API requests | ${f.floor.requests} | ${f.status.requests} | |`,
       '',
     );
+  }
+  const { production, lambdaCold, criticalPath } = results;
+  if (production) {
+    out.push('## 1b. Admission cost on the production path', '');
+    out.push(
+      'The stack\'s bundle called with API Gateway REST events and a Lambda context, in a process with the stack\'s function environment (INFO logs, EMF metrics on, written to /dev/null; the release from SSM through the SDK, 30 s TTL), against JSON.parse of the event\'s body (floor) and the pure review (core) in the same process, interleaved.',
+      '',
+      table(
+        ['Group', 'Pods', 'Body', 'Floor', 'Core', 'Handler', 'Handler / floor (p90 over pods)', 'Above the core', 'Handler p99'],
+        production.groups.map((g) => [g.group, String(g.pods), formatBytes(g.bytes), formatNs(g.floorMedianNs), formatNs(g.coreMedianNs), formatNs(g.handlerMedianNs), `${g.ratio.toFixed(2)}x (${g.ratioP90.toFixed(2)}x)`, formatNs(g.overheadNs), formatNs(g.handlerP99Ns)]),
+      ),
+      '',
+    );
+  }
+  if (lambdaCold) {
+    out.push('## 3b. Cold start through the Runtime Interface Emulator and aws-lambda-ric', '');
+    if (lambdaCold.skipped) out.push(`Skipped: ${lambdaCold.skipped}`, '');
+    else {
+      const floor = lambdaCold.variants[0]!;
+      out.push(
+        'Spawn of the emulator to the first answer received (Node 24, the runtime client, the module\'s init, the SSM read from a local HTTPS endpoint, the review), medians.',
+        '',
+        table(['Variant', 'Runs', 'First answer', 'Above the floor'], lambdaCold.variants.map((v) => [v.name, String(v.runs), formatMs(v.firstAnswerMs), v === floor ? '' : `+${formatMs(v.firstAnswerMs - floor.firstAnswerMs)}`])),
+        '',
+      );
+    }
+  }
+  if (criticalPath) {
+    out.push('## 5. The critical path: pod creations through a real kube-apiserver', '');
+    if (criticalPath.skipped) out.push(`Skipped: ${criticalPath.skipped}`, '');
+    else {
+      out.push(
+        'One pod at a time, alternating between a namespace with the webhook registered and one without; the API server\'s own histogram (`apiserver_admission_webhook_admission_duration_seconds`, buckets 5, 25, 100, 500 ms...) for the webhook. Each pod is one call plus the reinvocation the ServiceAccount plugin causes.',
+        '',
+        table(
+          ['Path', 'Pods per arm', 'Create p50 without / with', 'Create p99 without / with', 'Ratio p50 / p99', 'Webhook calls', 'Webhook mean (API server)', 'p50 / p99 bucket'],
+          criticalPath.arms.map((a) => [a.path, String(a.pods), `${formatMs(a.withoutP50Ms)} / ${formatMs(a.withP50Ms)}`, `${formatMs(a.withoutP99Ms)} / ${formatMs(a.withP99Ms)}`, `${a.ratioP50.toFixed(2)}x / ${a.ratioP99.toFixed(2)}x`, String(a.webhookCalls), formatMs(a.webhookMeanMs), `<= ${a.webhookP50BucketMs} ms / <= ${a.webhookP99BucketMs} ms`]),
+        ),
+        '',
+      );
+    }
   }
   return out.join('\n');
 }

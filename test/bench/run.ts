@@ -6,6 +6,9 @@ import { runAdmission } from './admission.ts';
 import { runColdStart } from './cold-start.ts';
 import { runFleet } from './fleet.ts';
 import { runLoad } from './load.ts';
+import { runCriticalPath } from './critical-path.ts';
+import { runLambdaCold } from './lambda-cold.ts';
+import { runProduction } from './production.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { evaluateGoals, renderMarkdown, type BenchResults, type Machine } from './report.ts';
 
@@ -45,6 +48,10 @@ if (wanted('admission')) {
   log('1. admission cost per review (in process)');
   results.admission = await runAdmission({ quick, log });
 }
+if (wanted('production')) {
+  log('1b. admission cost on the production path (bundle, API Gateway events, telemetry on, output to a sink)');
+  results.production = await runProduction({ quick, profile, log });
+}
 if (wanted('load')) {
   log('2. local server vs bare server under load (child processes)');
   results.load = await runLoad({ quick, log });
@@ -57,6 +64,16 @@ if (wanted('fleet')) {
   log('5. fleet status over the real API server vs one paged LIST (fresh processes)');
   const fleet = await runFleet({ quick, log });
   if (fleet) results.fleet = fleet;
+}
+
+if (wanted('lambda-cold')) {
+  log('3b. cold start through the Runtime Interface Emulator and aws-lambda-ric (fresh emulators)');
+  results.lambdaCold = await runLambdaCold({ quick, log });
+}
+
+if (wanted('critical')) {
+  log('5. the critical path: pod creations through a real kube-apiserver with and without the webhook (local server, Lambda path)');
+  results.criticalPath = await runCriticalPath({ quick, log });
 }
 
 results.machine = {

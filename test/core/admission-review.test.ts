@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { admissionResponse, readAdmissionReview } from '../../functions/core/admission-review.ts';
+import { admissionResponse, admissionResponseJson, readAdmissionReview } from '../../functions/core/admission-review.ts';
+import { deepFreeze } from '../../functions/core/deep-freeze.ts';
+import { patchJson } from '../../functions/core/patch-json.ts';
 
 const valid = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u1', operation: 'CREATE' } };
 
@@ -36,5 +38,25 @@ describe('admissionResponse', () => {
     expect(review.response.patchType).toBe('JSONPatch');
     expect(JSON.parse(Buffer.from(review.response.patch ?? '', 'base64').toString('utf8'))).toEqual(patch);
     expect(review.response.warnings).toEqual(['w']);
+  });
+});
+
+describe('admissionResponseJson (the text the service sends)', () => {
+  it('is exactly JSON.stringify of admissionResponse, for every corpus-like decision shape', () => {
+    const shared = deepFreeze({ name: 'my-sidecar', image: 'x:1', env: [{ name: 'A', value: 'quote " and \\\\ and \u2028' }] });
+    const cases: Array<Parameters<typeof admissionResponse>[1]> = [
+      { patch: [], warnings: [] },
+      { patch: [], warnings: ['skipped: "why"'] },
+      { patch: [{ op: 'add', path: '/spec/containers/-', value: shared }, { op: 'remove', path: '/spec/containers/3' }], warnings: [] },
+      { patch: [{ op: 'replace', path: '/metadata/annotations/a~1b', value: 'v' }, { op: 'add', path: '/x', value: shared }], warnings: ['w1', 'w2'] },
+    ];
+    for (const uid of ['u1', 'uid with "quotes"']) {
+      for (const decision of cases) {
+        expect(admissionResponseJson(uid, decision)).toBe(JSON.stringify(admissionResponse(uid, decision)));
+        expect(patchJson(decision.patch)).toBe(JSON.stringify(decision.patch));
+        // The cached text of a shared value is reused, and still right.
+        expect(admissionResponseJson(uid, decision)).toBe(JSON.stringify(admissionResponse(uid, decision)));
+      }
+    }
   });
 });

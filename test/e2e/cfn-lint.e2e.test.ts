@@ -46,7 +46,7 @@ const VARIANTS: Array<{ name: string; context: Record<string, string> }> = [
     },
   },
   {
-    name: 'private endpoint, WAF, provisioned concurrency, KMS, SNS alarms, EKS apply',
+    name: 'private endpoint, own WAF (firewall off), fail-open, provisioned concurrency, KMS, SNS alarms, EKS apply',
     context: {
       endpointMode: 'private',
       vpcEndpointIds: 'vpce-0abc1234def567890',
@@ -59,7 +59,10 @@ const VARIANTS: Array<{ name: string; context: Record<string, string> }> = [
       eksKubectlLayerArn: 'arn:aws:lambda:us-east-1:123456789012:layer:kubectl:1',
       createParameters: 'false',
       parameterKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      firewall: 'false',
       webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acl/a1b2c3d4-5678-90ab-cdef-123456789012',
+      failOpen: 'true',
+      failurePolicy: 'Ignore',
     },
   },
 ];

@@ -1,7 +1,8 @@
 // Every pod of the shared corpus (../shared/corpus/istio-pods, 209 real pods from Istio's
 // injector fixtures), labeled for injection and created through a real kube-apiserver with our
 // webhook registered by the stack's renderer: each must be accepted and carry exactly one
-// sidecar (issue 4, scenario 2). Run in both modes (regular container, native init container),
+// sidecar (issue 4, scenario 2). Run in three modes (NATIVE_SIDECAR=false: regular container;
+// true: native init container; auto, the default: native only in Job-like pods),
 // and once more for the hostNetwork pods with SKIP_HOST_NETWORK=false.
 //
 // Adapting the pods to a bare API server (and why):
@@ -28,15 +29,16 @@
 //   - user-volume.injected: a configMap item path "/some-path" ("must be a relative path") and a
 //     volumeMount of a volume the pod does not have ("Not found: user-volume-2").
 //   - only-proxy-container.injected: Istio moved its only container into initContainers, so
-//     `containers` is empty ("spec.containers: Required value"). In regular mode our sidecar
-//     becomes its one container and the API server accepts it; in native mode it stays refused.
+//     `containers` is empty ("spec.containers: Required value"). The webhook never injects a
+//     pod without containers (skip reason `no-containers`: a pod running only the sidecar would
+//     be worse than the refusal), so it stays refused in every mode.
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusMissingMessage, loadCorpus, mustHaveCorpus, type CorpusPod } from '../support/corpus.ts';
 import { requireParts, startCluster, startWebhookServer, stopAll, type Cluster, type WebhookServer } from './harness/index.ts';
 import {
+  adaptCorpusPod,
   apiErrorText,
-  INJECT_LABEL,
   mapLimit,
   registerInjector,
   reviewsFor,
@@ -54,21 +56,13 @@ const why = gate.skip ? gate.reason : !corpusAvailable ? corpusMissingMessage() 
 /** Pods created at once: enough to keep the API server and the webhook busy on 2 cores. */
 const CONCURRENCY = 8;
 
-const INVALID_BY_THEMSELVES: Record<'containers' | 'initContainers', string[]> = {
-  containers: ['sidecar-spire.injected.0.json', 'user-volume.injected.0.json'],
-  initContainers: ['only-proxy-container.injected.0.json', 'sidecar-spire.injected.0.json', 'user-volume.injected.0.json'],
-};
+/** The same in every mode. */
+const INVALID_BY_THEMSELVES = ['only-proxy-container.injected.0.json', 'sidecar-spire.injected.0.json', 'user-volume.injected.0.json'];
 
-function adapt(entry: CorpusPod, index: number): V1Pod {
-  const pod = structuredClone(entry.pod) as V1Pod & { status?: unknown };
-  const meta = (pod.metadata ??= {});
-  for (const key of ['namespace', 'resourceVersion', 'uid', 'creationTimestamp', 'ownerReferences', 'generateName'] as const) delete meta[key];
-  delete pod.status;
-  const slug = entry.name.replace(/\.json$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
-  meta.name = `c${index}-${slug}`.slice(0, 63).replace(/-+$/, '');
-  meta.labels = { ...meta.labels, ...INJECT_LABEL };
-  return pod;
-}
+/** NATIVE_SIDECAR=auto (the default) makes the sidecar native in pods that run to completion. */
+const runsToCompletion = (pod: V1Pod): boolean => pod.spec?.restartPolicy === 'Never' || pod.spec?.restartPolicy === 'OnFailure';
+
+const adapt = (entry: CorpusPod, index: number): V1Pod => adaptCorpusPod(entry, index);
 
 const serviceAccountOf = (pod: V1Pod): string | undefined => pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
 
@@ -132,9 +126,10 @@ describe.skipIf(skip)(`shared corpus through a real API server${skip ? ` (skippe
     return refused.map((o) => o.file);
   }
 
-  const modes: Array<{ id: string; env: Record<string, string>; list: 'containers' | 'initContainers' }> = [
-    { id: 'corpus-regular', env: {}, list: 'containers' },
+  const modes: Array<{ id: string; env: Record<string, string>; list: 'containers' | 'initContainers' | 'auto' }> = [
+    { id: 'corpus-regular', env: { NATIVE_SIDECAR: 'false' }, list: 'containers' },
     { id: 'corpus-native', env: { NATIVE_SIDECAR: 'true' }, list: 'initContainers' },
+    { id: 'corpus-auto', env: {}, list: 'auto' },
   ];
   for (const mode of modes) {
     it(`${mode.id}: every valid pod of the corpus is accepted with exactly one sidecar (hostNetwork: none)`, async () => {
@@ -142,9 +137,9 @@ describe.skipIf(skip)(`shared corpus through a real API server${skip ? ` (skippe
       const outcomes = await createAll(ns, corpus.map((entry, index) => ({ entry, index })));
       expect(outcomes).toHaveLength(corpus.length);
       expect(webhookRefusals(outcomes)).toEqual([]);
-      expect(refusedAnyway(outcomes)).toEqual(INVALID_BY_THEMSELVES[mode.list]);
+      expect(refusedAnyway(outcomes)).toEqual(INVALID_BY_THEMSELVES);
       const created = outcomes.filter((o) => o.pod);
-      expect(created.length).toBe(corpus.length - INVALID_BY_THEMSELVES[mode.list].length);
+      expect(created.length).toBe(corpus.length - INVALID_BY_THEMSELVES.length);
       const wrong: string[] = [];
       for (const o of created) {
         const pod = o.pod!;
@@ -154,14 +149,17 @@ describe.skipIf(skip)(`shared corpus through a real API server${skip ? ` (skippe
         if (sidecars.length !== expected) wrong.push(`${o.file}: ${sidecars.length} sidecars, expected ${expected}`);
         else if (!hostNetwork) {
           const [s] = sidecars;
-          if (s?.list !== mode.list) wrong.push(`${o.file}: sidecar in ${s?.list}`);
-          if (mode.list === 'initContainers' && (s?.index !== 0 || s.container.restartPolicy !== 'Always')) {
+          const list = mode.list === 'auto' ? (runsToCompletion(pod) ? 'initContainers' : 'containers') : mode.list;
+          if (s?.list !== list) wrong.push(`${o.file}: sidecar in ${s?.list}`);
+          if (list === 'initContainers' && (s?.index !== 0 || s.container.restartPolicy !== 'Always')) {
             wrong.push(`${o.file}: native sidecar at initContainers[${s?.index}] restartPolicy ${s?.container.restartPolicy}`);
           }
           if (pod.metadata?.annotations?.[STATUS_KEY] !== 'injected') wrong.push(`${o.file}: no status annotation`);
         }
       }
       expect(wrong).toEqual([]);
+      // The corpus has Job and CronJob pods: auto mode's native branch is exercised.
+      if (mode.list === 'auto') expect(created.filter((o) => runsToCompletion(o.pod!)).length).toBeGreaterThan(0);
       // Reinvocation (the ServiceAccount plugin mounts its token into our container, which calls
       // us again) must find nothing to do: a second patch would be a loop the API server hides.
       const repatched: string[] = [];

@@ -25,8 +25,17 @@ function policyStatements(template: Template): unknown[] {
   return api.Properties.Policy.Statement;
 }
 
+const GENERATED = 'G3n3rat3dAtD3ploy0123456789abcdefghijklmnopqrstuv';
+
+/** The generated token's deploy-time value, when the stack generates one. */
+function generatedToken(s: Synthesized): Record<string, string> {
+  const readers = Object.keys(s.template.findResources('Custom::AWS'));
+  return readers.length === 1 ? { [`${readers[0]}.SecretString`]: GENERATED } : {};
+}
+
 function deployedYaml(s: Synthesized): { webhooks: Array<{ clientConfig: { url: string }; rules: Array<{ operations: string[] }>; namespaceSelector: unknown }> } {
   const refs = {
+    ...generatedToken(s),
     [onlyLogicalId(s.template, 'AWS::ApiGateway::RestApi')]: 'a1b2c3d4e5',
     [onlyLogicalId(s.template, 'AWS::ApiGateway::Stage')]: 'prod',
     'AWS::Region': 'eu-west-1',
@@ -49,6 +58,7 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
         reservedConcurrency: 20,
         provisionedConcurrency: 2,
         alarmTopicArn: TOPIC,
+        firewall: false,
         webAclArn: WEB_ACL,
         createApiGatewayLoggingRole: true,
         logRetentionDays: 90,
@@ -62,7 +72,7 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
   it('allows only the webhook route, and denies every source outside the CIDRs', () => {
     expect(s.stack.restriction).toBe('source-cidrs');
     expect(policyStatements(s.template)).toEqual([
-      { Sid: 'AllowAdmissionReviews', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: `execute-api:/prod/POST/mutate/${TOKEN}` },
+      { Sid: 'AllowAdmissionReviews', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: 'execute-api:/prod/POST/mutate/*' },
       {
         Sid: 'DenyOutsideSourceCidrs',
         Effect: 'Deny',
@@ -79,8 +89,10 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
     Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('OPEN TO THE INTERNET'));
   });
 
-  it('routes POST /mutate/<token>, gives the token to the function and puts it in the URL', () => {
-    s.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: TOKEN, ParentId: { Ref: Match.anyValue() } });
+  it('routes POST /mutate/{token}, gives the configured token to the function and puts it in the URL; no secret is generated', () => {
+    s.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{token}', ParentId: { Ref: Match.anyValue() } });
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    s.template.resourceCountIs('Custom::AWS', 0);
     s.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WEBHOOK_PATH_TOKEN: TOKEN, SSM_WITH_DECRYPTION: 'true', SSM_VERSION_PARAMETER: 'sidecar-version' }) },
       MemorySize: 512,
@@ -97,7 +109,12 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
     const role = Object.values(s.template.findResources('AWS::IAM::Role'))[0]!;
     const statements = role.Properties.Policies[0].PolicyDocument.Statement;
     expect(statements.slice(1)).toEqual([
-      { Sid: 'ReadSidecarRelease', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [arn('sidecar-version'), arn('platform/sidecar/image'), arn('sidecar-injector/canary')] },
+      {
+        Sid: 'ReadSidecarRelease',
+        Effect: 'Allow',
+        Action: 'ssm:GetParameters',
+        Resource: expect.arrayContaining([arn('sidecar-version'), arn('platform/sidecar/image'), arn('sidecar-injector/canary')]),
+      },
       {
         Sid: 'DecryptSidecarRelease',
         Effect: 'Allow',
@@ -106,6 +123,7 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
         Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': [arn('sidecar-version'), arn('platform/sidecar/image'), arn('sidecar-injector/canary')] } },
       },
     ]);
+    expect(statements[1].Resource).toHaveLength(3);
   });
 
   it('keeps provisioned environments on the live alias', () => {
@@ -114,14 +132,16 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
 
   it('sends every alarm and its recovery to the topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    // No firewall here (firewall=false, own web ACL): no firewall alarms; ReleaseRefused (verifyRelease is on).
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC]);
     }
   });
 
-  it('associates the web ACL with the stage and keeps logs 90 days', () => {
+  it('associates the operator\'s web ACL with the stage instead of creating one, and keeps logs 90 days', () => {
+    s.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
     s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: WEB_ACL,
       ResourceArn: { 'Fn::Join': ['', Match.arrayWith([{ Ref: onlyLogicalId(s.template, 'AWS::ApiGateway::RestApi') }])] },
@@ -137,6 +157,10 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
     const role = s.template.toJSON().Resources[roleId];
     expect(role.DeletionPolicy).toBe('Retain');
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+  });
+
+  it('concurrency alarm at 80% of the reserved 20', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ConcurrentExecutions', Threshold: 16 });
   });
 
   it('cdk-nag: no finding left, and WAF no longer acknowledged', () => {
@@ -168,7 +192,7 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
     expect(s.stack.restriction).toBe('vpc-endpoints');
     s.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['PRIVATE'], VpcEndpointIds: VPCE } });
     expect(policyStatements(s.template)).toEqual([
-      { Sid: 'AllowAdmissionReviews', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: 'execute-api:/prod/POST/mutate' },
+      { Sid: 'AllowAdmissionReviews', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'execute-api:Invoke', Resource: 'execute-api:/prod/POST/mutate/*' },
       {
         Sid: 'DenyOutsideVpcEndpoints',
         Effect: 'Deny',
@@ -181,7 +205,7 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
   });
 
   it('calls the endpoint-specific hostname of the chosen VPC endpoint', () => {
-    expect(deployedYaml(s).webhooks[0]!.clientConfig.url).toBe(`https://a1b2c3d4e5-${VPCE[1]}.execute-api.eu-west-1.amazonaws.com/prod/mutate`);
+    expect(deployedYaml(s).webhooks[0]!.clientConfig.url).toBe(`https://a1b2c3d4e5-${VPCE[1]}.execute-api.eu-west-1.amazonaws.com/prod/mutate/${GENERATED}`);
   });
 
   it('intercepts UPDATE as well, and ANDs the namespace selector with the exclusions', () => {
@@ -203,6 +227,7 @@ describe('private endpoint through VPC endpoints, applied to EKS, UPDATE interce
     expect(props.Overwrite).toBe(true);
     const manifest = JSON.parse(
       resolveAtDeploy(props.Manifest, {
+        ...generatedToken(s),
         [onlyLogicalId(s.template, 'AWS::ApiGateway::RestApi')]: 'a1b2c3d4e5',
         [onlyLogicalId(s.template, 'AWS::ApiGateway::Stage')]: 'prod',
         'AWS::Region': 'eu-west-1',
@@ -238,12 +263,12 @@ describe('bad settings and the console', () => {
     expect(app.node.children).toHaveLength(0);
   });
 
-  it('an open endpoint makes `cdk synth` (infra/app.ts) print the warning on the console, and still synthesize', () => {
+  it('an open endpoint without the firewall makes `cdk synth` (infra/app.ts) print the warning on the console, and still synthesize', () => {
     const out = mkdtempSync(join(tmpdir(), 'cdk-app-'));
     try {
       const result = spawnSync(tsxBin, [appEntry], {
         encoding: 'utf8',
-        env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }) },
+        env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], firewall: 'false' }) },
       });
       expect(result.status).toBe(0);
       expect(result.stderr).toContain('[WARNING] SidecarInjector: the webhook endpoint is OPEN TO THE INTERNET');
@@ -251,6 +276,21 @@ describe('bad settings and the console', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('a web ACL of one\'s own with the firewall on, and fail-open with Fail, stop the stack naming the keys', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    let error: unknown;
+    try {
+      new SidecarInjectorStack(app, 'Bad', { settings: { webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/own/a1b2c3d4-5678-90ab-cdef-1234567890ab', failOpen: true } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).problems).toEqual([
+      expect.stringContaining('webAclArn is set but firewall is true'),
+      expect.stringContaining('failOpen=true renders failurePolicy Ignore'),
+    ]);
   });
 
   it('make `cdk synth` (infra/app.ts) exit 1 with the message, context from -c', () => {

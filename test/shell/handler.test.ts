@@ -372,6 +372,15 @@ describe('handler with the release in SSM', () => {
     ssm.behaviour = { kind: 'ok' };
   });
 
+  it('starts the SSM read during init, before any request; the first request uses it', async () => {
+    const before = ssm.calls.length;
+    const handler = await loadHandler(ssmEnv(ssm.url));
+    await vi.waitFor(() => expect(ssm.calls.length - before).toBe(1), { timeout: 5_000 });
+    const { status } = await call(handler, restEvent, { body: JSON.stringify(sampleReview()) });
+    expect(status).toBe(200);
+    expect(ssm.calls.length - before).toBe(1);
+  });
+
   it('injects the release read from SSM, with one GetParameters for many requests', async () => {
     const handler = await loadHandler(ssmEnv(ssm.url));
     const before = ssm.calls.length;

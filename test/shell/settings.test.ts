@@ -48,7 +48,7 @@ describe('settingsFromEnv defaults', () => {
         keepGuaranteedQos: true,
       },
       release: { source: 'environment', release: { version: '1.2.1', image: 'my-org/my-sidecar:1.2.1' } },
-      maxBodyBytes: 6 * 1024 * 1024,
+      maxBodyBytes: 4 * 1024 * 1024,
     });
     expect(settings.pathToken).toBeUndefined();
     expect('pathToken' in settings).toBe(false);

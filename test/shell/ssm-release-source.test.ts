@@ -140,7 +140,8 @@ describe('ssmReleaseSource with the real SSM client', () => {
   });
 
   it('shares one in-flight refresh among concurrent requests after the TTL', async () => {
-    const { release, clock } = source();
+    // A budget far above the hold, so every request waits for the refresh (see refreshWaitMs below).
+    const { release, clock } = source({ refreshWaitMs: 60_000 });
     await release.current();
     clock.advance(TTL);
     ssm.parameters.set(VERSION, '2.0.0');
@@ -151,6 +152,30 @@ describe('ssmReleaseSource with the real SSM client', () => {
     const results = await Promise.all(pending);
     expect(ssm.calls).toHaveLength(2);
     expect(new Set(results.map((r) => r.release.version))).toEqual(new Set(['2.0.0']));
+  });
+
+  it('serves the last good release, marked stale, when a due refresh is slower than refreshWaitMs, then the new one', async () => {
+    const { release, clock } = source({ refreshWaitMs: 20 });
+    await release.current();
+    clock.advance(TTL);
+    ssm.parameters.set(VERSION, '2.0.0');
+    const open = ssm.hold();
+    // SSM has not answered: the request does not wait for it beyond the budget.
+    await expect(release.current()).resolves.toEqual({ release: GOOD, stale: true });
+    expect(ssm.calls).toHaveLength(2);
+    open();
+    await ssm.waitForCalls(2);
+    await expect.poll(async () => (await release.current()).release.version).toBe('2.0.0');
+    expect(ssm.calls).toHaveLength(2);
+  });
+
+  it('waits for the first load however long it takes (there is nothing else to serve)', async () => {
+    const { release } = source({ refreshWaitMs: 1 });
+    const open = ssm.hold();
+    const pending = release.current();
+    await ssm.waitForCalls(1);
+    open();
+    await expect(pending).resolves.toEqual({ release: GOOD, stale: false });
   });
 
   it('rejects with ReleaseUnavailableError when no value was ever loaded, and names the cause', async () => {
@@ -349,12 +374,17 @@ describe('createSsmClient (the client the function really uses)', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
     const real = createSsmClient(TEST_REGION);
     try {
-      const { release, clock } = source({ client: real });
+      const { release, clock, events } = source({ client: real });
       await release.current();
       clock.advance(TTL);
       ssm.behaviour = { kind: 'throttle' };
+      // The SDK's retry backs off longer than a request waits for a refresh: served stale at once.
       await expect(release.current()).resolves.toEqual({ release: GOOD, stale: true });
       // maxAttempts: 2 -> one refresh costs at most two calls against the account's quota.
+      await expect.poll(() => events.length).toBe(2);
+      expect(events[1]).toMatchObject({ ok: false, servingStale: true });
+      expect(ssm.calls).toHaveLength(3);
+      await expect(release.current()).resolves.toEqual({ release: GOOD, stale: true });
       expect(ssm.calls).toHaveLength(3);
     } finally {
       real.destroy();

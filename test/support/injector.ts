@@ -52,7 +52,7 @@ export function applyPatch<T>(object: T, patch: PatchOperation[]): T {
   const copy = structuredClone(object);
   const error = jsonPatch.validate(patch as jsonPatch.Operation[], copy);
   if (error) throw error;
-  return jsonPatch.applyPatch(copy, patch as jsonPatch.Operation[], true, false).newDocument;
+  return jsonPatch.applyPatch(copy, structuredClone(patch) as jsonPatch.Operation[], true, false).newDocument;
 }
 
 export function decideAndApply(pod: unknown, config: InjectorConfig, operation: Operation = 'CREATE'): { decision: Decision; pod: any } {

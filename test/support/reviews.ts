@@ -37,5 +37,5 @@ export function applyAnswer<T>(object: T, answer: DecodedAnswer): T {
   const copy = structuredClone(object);
   const error = jsonPatch.validate(patch, copy);
   if (error) throw error;
-  return jsonPatch.applyPatch(copy, patch, true, false).newDocument;
+  return jsonPatch.applyPatch(copy, structuredClone(patch), true, false).newDocument;
 }

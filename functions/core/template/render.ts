@@ -3,6 +3,8 @@ import { appIsGuaranteed } from '../pod-resources.ts';
 import { isPlainObject } from '../pod-view.ts';
 import type { Container, JsonObject, Pod } from '../types.ts';
 import { templateContainerNames } from './pod-fragment.ts';
+import { deepFreeze } from '../deep-freeze.ts';
+import { cloneJson } from '../json-clone.ts';
 
 /**
  * The template as this pod should receive it: the release's image on the sidecar, and the
@@ -19,6 +21,8 @@ export interface RenderedTemplate {
   imagePullSecrets: JsonObject[];
   /** The template's long-running containers (the sidecar and helpers), wherever they go. */
   sidecarNames: Set<string>;
+  /** Container ports the template's containers declare, with the container that declares each. */
+  ports: Map<unknown, string>;
   native: boolean;
   notes: string[];
   warnings: string[];
@@ -49,12 +53,48 @@ export function isWindowsPod(pod: Pod): boolean {
   return isPlainObject(pod.spec) && isPlainObject(pod.spec.os) && pod.spec.os.name === 'windows';
 }
 
-export function renderTemplate(pod: Pod, config: InjectorConfig): RenderedTemplate {
-  const { fragment, sidecarName } = config.template;
+/**
+ * The rendering depends on the pod only through three facts (its run-to-completion restart
+ * policy, Guaranteed, Windows), so each combination is rendered once per template and release and then shared: the
+ * result is read-only, and the decision copies what it puts into a patch.
+ */
+const renderings = new WeakMap<object, Map<string, RenderedTemplate>>();
+const MAX_RENDERINGS = 64;
+
+export function renderTemplate(pod: Pod, config: InjectorConfig): Readonly<RenderedTemplate> {
   const spec = (pod.spec ?? {}) as JsonObject;
+  const toCompletion = runsToCompletion(pod);
+  const guaranteed = config.keepGuaranteedQos && appIsGuaranteed(spec, templateNames(config));
+  const windows = isWindowsPod(pod);
+  const key = `${config.nativeSidecar}|${toCompletion ? String(spec.restartPolicy) : ''}|${guaranteed}|${windows}|${config.release.image}`;
+  let cache = renderings.get(config.template);
+  if (!cache) renderings.set(config.template, (cache = new Map()));
+  let rendered = cache.get(key);
+  if (!rendered) {
+    if (cache.size >= MAX_RENDERINGS) cache.clear();
+    rendered = render(config, spec, toCompletion, guaranteed, windows);
+    // Shared by every review of this kind of pod, and put into patches as it is.
+    deepFreeze(rendered.initContainers);
+    deepFreeze(rendered.containers);
+    deepFreeze(rendered.volumes);
+    deepFreeze(rendered.imagePullSecrets);
+    cache.set(key, rendered);
+  }
+  return rendered;
+}
+
+const names = new WeakMap<object, Set<string>>();
+
+function templateNames(config: InjectorConfig): Set<string> {
+  let set = names.get(config.template);
+  if (!set) names.set(config.template, (set = templateContainerNames(config.template.fragment)));
+  return set;
+}
+
+function render(config: InjectorConfig, spec: JsonObject, toCompletion: boolean, guaranteed: boolean, windows: boolean): RenderedTemplate {
+  const { fragment, sidecarName } = config.template;
   const notes: string[] = [];
   const warnings: string[] = [];
-  const toCompletion = runsToCompletion(pod);
   const native = config.nativeSidecar === 'always' || (config.nativeSidecar === 'auto' && toCompletion);
   if (native && config.nativeSidecar === 'auto') notes.push('native sidecar for a run-to-completion pod');
   if (toCompletion && !native) {
@@ -62,15 +102,11 @@ export function renderTemplate(pod: Pod, config: InjectorConfig): RenderedTempla
       `${sidecarName} injected as a regular container into a pod with restartPolicy ${String(spec.restartPolicy)}: the pod will not complete while it runs; set NATIVE_SIDECAR=auto (Kubernetes 1.29+)`,
     );
   }
-
-  const injected = templateContainerNames(fragment);
-  const guaranteed = config.keepGuaranteedQos && appIsGuaranteed(spec, injected);
-  const windows = isWindowsPod(pod);
   if (guaranteed) notes.push('requests set to limits to keep the pod Guaranteed');
   if (windows) notes.push('Linux-only security fields left out for a Windows pod');
 
   const adapt = (template: Container): Container => {
-    const container = structuredClone(template);
+    const container = cloneJson(template);
     if (container.name === sidecarName) container.image = config.release.image;
     if (guaranteed) matchRequestsToLimits(container, warnings);
     if (windows) dropLinuxOnlySecurity(container);
@@ -80,11 +116,17 @@ export function renderTemplate(pod: Pod, config: InjectorConfig): RenderedTempla
   const setup = fragment.initContainers.map(adapt);
   const sidecars = fragment.containers.map(adapt);
   if (native) for (const sidecar of sidecars) sidecar.restartPolicy = 'Always';
+  const ports = new Map<unknown, string>();
+  for (const container of [...setup, ...sidecars]) {
+    if (!Array.isArray(container.ports)) continue;
+    for (const port of container.ports) if (isPlainObject(port)) ports.set(port.containerPort, container.name);
+  }
   return {
+    ports,
     initContainers: native ? [...setup, ...sidecars] : setup,
     containers: native ? [] : sidecars,
-    volumes: structuredClone(fragment.volumes),
-    imagePullSecrets: structuredClone(fragment.imagePullSecrets),
+    volumes: cloneJson(fragment.volumes),
+    imagePullSecrets: cloneJson(fragment.imagePullSecrets),
     sidecarNames: new Set(fragment.containers.map((c) => c.name)),
     native,
     notes,

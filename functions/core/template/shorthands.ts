@@ -1,6 +1,7 @@
 import { isPlainObject } from '../pod-view.ts';
 import type { Container, JsonObject } from '../types.ts';
 import type { PodFragment } from './pod-fragment.ts';
+import { cloneJson } from '../json-clone.ts';
 
 /**
  * The flat settings of the first version (SIDECAR_PORT, SIDECAR_CPU_REQUEST, ...) kept as
@@ -20,10 +21,10 @@ export interface SidecarShorthands {
 
 /** The fragment with the shorthands applied to the container named `sidecarName` (a copy). */
 export function applyShorthands(fragment: PodFragment, sidecarName: string, edits: SidecarShorthands): PodFragment {
-  const copy = structuredClone(fragment);
+  const copy = cloneJson(fragment);
   const sidecar = copy.containers.find((c) => c.name === sidecarName);
   if (!sidecar) return copy;
-  if (edits.containerFields) Object.assign(sidecar, structuredClone(edits.containerFields), { name: sidecarName });
+  if (edits.containerFields) Object.assign(sidecar, cloneJson(edits.containerFields), { name: sidecarName });
   if (edits.port !== undefined || edits.portName !== undefined) {
     const ports = Array.isArray(sidecar.ports) ? (sidecar.ports as JsonObject[]) : [];
     const first = isPlainObject(ports[0]) ? ports[0] : {};

@@ -12,6 +12,16 @@
 // Each module has one purpose; see its header comment.
 export { startAdmissionServer } from './admission-server.ts';
 export type { AdmissionDecision, AdmissionRequest, AdmissionServer, AdmissionServerOptions } from './admission-server.ts';
+export {
+  DIGEST_PIN,
+  digestPinPatch,
+  foreignWebhooks,
+  pinnedImage,
+  POD_IDENTITY,
+  podIdentityPatch,
+  registerForeignWebhook,
+} from './foreign-webhooks.ts';
+export type { ForeignWebhookRegistration } from './foreign-webhooks.ts';
 export { makeCA, makeCerts, makeServiceAccountKey, makeServingCert } from './certs.ts';
 export type { KeyPair, ServingCertOptions, TestCerts } from './certs.ts';
 export { startCluster } from './cluster.ts';
@@ -28,7 +38,7 @@ export { motoEnv, startMoto } from './moto.ts';
 export type { Moto, MotoOptions } from './moto.ts';
 export { isCI, missingParts, requireParts } from './parts.ts';
 export type { Gate, Part } from './parts.ts';
-export { binaries, cfnLintPath, e2eCache, ensureDir, installedVersions, logsDir, repoRoot, runsDir } from './paths.ts';
+export { binaries, cfnLintPath, e2eCache, ensureDir, installedVersions, lambdaRiePath, logsDir, repoRoot, runsDir } from './paths.ts';
 export { freePort, freePorts, LOOPBACK } from './ports.ts';
 export { childEnv, registerCleanup, runningProcesses, startProcess, stopAll } from './process.ts';
 export type { ManagedProcess, StartProcessOptions } from './process.ts';
@@ -36,3 +46,7 @@ export { sleep, waitFor, withTimeout } from './wait.ts';
 export { startWebhookServer } from './webhook.ts';
 export type { WebhookServer, WebhookServerOptions } from './webhook.ts';
 export type { WaitOptions } from './wait.ts';
+export { startLambdaFunction, startLambdaWebhook, synthApp, STACK_NAME, TEST_PATH_TOKEN } from './lambda/lambda-path.ts';
+export type { LambdaFunctionProcess, LambdaWebhook, LambdaWebhookOptions } from './lambda/lambda-path.ts';
+export { readTemplateApi } from './lambda/template.ts';
+export type { TemplateApi, TemplateFunction, TemplateRoute } from './lambda/template.ts';

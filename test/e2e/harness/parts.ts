@@ -3,11 +3,11 @@
 // under CI=true a missing part is an error (no silent skip).
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { binaries } from './paths.ts';
+import { binaries, lambdaRiePath } from './paths.ts';
 
-export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'registry' | 'moto' | 'cfn-lint' | 'openssl';
+export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'registry' | 'moto' | 'cfn-lint' | 'openssl' | 'lambda';
 
-const files: Record<Exclude<Part, 'openssl'>, string> = {
+const files: Record<Exclude<Part, 'openssl' | 'lambda'>, string> = {
   'kube-apiserver': binaries.kubeApiserver,
   'kube-controller-manager': binaries.kubeControllerManager,
   etcd: binaries.etcd,
@@ -16,9 +16,26 @@ const files: Record<Exclude<Part, 'openssl'>, string> = {
   'cfn-lint': binaries.cfnLint,
 };
 
+/** The Lambda path: SAM's venv (gateway emulation and the Runtime Interface Emulator), the runtime client, Node 24. */
+const lambdaFiles = (): Record<string, string> => ({
+  'lambda (aws-sam-cli venv)': binaries.lambdaPython,
+  'lambda (runtime interface emulator)': lambdaRiePath(),
+  'lambda (aws-lambda-ric)': binaries.lambdaRic,
+  'lambda (Node 24)': binaries.node24,
+});
+
 function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
     return true;
   } catch {
     return false;
@@ -40,6 +57,8 @@ export function missingParts(needed: Part[]): string[] {
   for (const part of needed) {
     if (part === 'openssl') {
       if (!onPath('openssl')) missing.push('openssl (not on PATH)');
+    } else if (part === 'lambda') {
+      for (const [what, file] of Object.entries(lambdaFiles())) if (!readable(file)) missing.push(`${what} (${file})`);
     } else if (!executable(files[part])) {
       missing.push(`${part} (${files[part]})`);
     }

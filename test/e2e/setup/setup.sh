@@ -5,6 +5,10 @@
 #   .cache/e2e/bin/etcd            built from go.etcd.io/etcd/server/v3 (etcd/go.mod)
 #   .cache/e2e/bin/registry        the CNCF distribution registry, cmd/registry (registry/go.mod)
 #   .cache/e2e/venv                Python venv with moto[server] and cfn-lint (requirements.txt)
+#   .cache/e2e/lambda-venv         Python venv with aws-sam-cli: the Runtime Interface Emulator and SAM's
+#                                  local API Gateway service (lambda-requirements.txt)
+#   .cache/e2e/lambda-ric          the Node.js runtime interface client (aws-lambda-ric), built against
+#                                  the project's Node 24 headers (lambda-ric/package-lock.json)
 #
 # Only the package registries are used: the Go module proxy (and its checksum database) and PyPI.
 # Each part has a stamp under .cache/e2e/stamps keyed on its pinned inputs (go.mod, go.sum,
@@ -28,6 +32,7 @@ mkdir -p "$bin" "$logs" "$stamps" "$build"
 KUBE_BUILD_TIMEOUT="${E2E_KUBE_BUILD_TIMEOUT:-3000}"
 ETCD_BUILD_TIMEOUT="${E2E_ETCD_BUILD_TIMEOUT:-1500}"
 VENV_TIMEOUT="${E2E_VENV_TIMEOUT:-900}"
+RIC_BUILD_TIMEOUT="${E2E_RIC_BUILD_TIMEOUT:-1500}"
 GO_LDFLAGS="-s -w"
 
 # Never let a go.mod 'toolchain' line make Go download another toolchain: only modules come
@@ -190,6 +195,74 @@ else
   missing "python3 with the venv and ensurepip modules is not available: it is needed for moto and cfn-lint"
 fi
 
+# --- The Lambda path: SAM's emulator venv and the Node runtime interface client ------------
+build_lambda_venv() {
+  local venv="$cache/lambda-venv" logf="$logs/setup-lambda-venv.log" key
+  key="$(cat "$here/lambda-requirements.txt" "$here/lambda-constraints.txt" <(python3 --version 2>&1) | sha_of)"
+  if stamp_ok lambda-venv "$key" "$venv/bin/python" && [ -n "$(ls "$venv"/lib/python3*/site-packages/samcli/local/rapid/aws-lambda-rie-* 2>/dev/null)" ]; then
+    log "lambda-venv: up to date (aws-sam-cli in .cache/e2e/lambda-venv)"
+    return 0
+  fi
+  log "lambda-venv: installing aws-sam-cli (log: .cache/e2e/logs/setup-lambda-venv.log)"
+  local s; s=$(date +%s)
+  rm -rf "$venv" "$stamps/lambda-venv"
+  if ! {
+    timeout "$VENV_TIMEOUT" python3 -m venv "$venv" &&
+    timeout "$VENV_TIMEOUT" "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
+      -r "$here/lambda-requirements.txt" -c "$here/lambda-constraints.txt" &&
+    "$venv/bin/python" -c 'import samcli.local.apigw.local_apigw_service, flask' &&
+    ls "$venv"/lib/python3*/site-packages/samcli/local/rapid/aws-lambda-rie-*
+  } >"$logf" 2>&1; then
+    log "ERROR: lambda-venv setup failed; last lines of .cache/e2e/logs/setup-lambda-venv.log:"
+    tail -n 20 "$logf" >&2 || true
+    return 1
+  fi
+  echo "$key" >"$stamps/lambda-venv"
+  log "lambda-venv: installed in $(( $(date +%s) - s ))s"
+}
+
+# aws-lambda-ric compiles a native addon (with its bundled curl and aws-lambda-cpp) through
+# node-gyp. It must see Node 24's headers (the node@24 devDependency ships them) and run on that
+# Node: the machine's npm configuration may name another Node's headers (nodedir), and the
+# machine's node may be older, so both are set here explicitly.
+node24_dir="$root/node_modules/node/node_modules/node-linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
+build_lambda_ric() {
+  local dir="$cache/lambda-ric" logf="$logs/setup-lambda-ric.log" key
+  key="$(cat "$here/lambda-ric/package.json" "$here/lambda-ric/package-lock.json" <("$node24_dir/bin/node" --version) <(g++ --version | head -n1) | sha_of)"
+  if stamp_ok lambda-ric "$key" "$dir/node_modules/aws-lambda-ric/rapid-client.node"; then
+    log "lambda-ric: up to date (aws-lambda-ric in .cache/e2e/lambda-ric)"
+    return 0
+  fi
+  log "lambda-ric: building aws-lambda-ric (a few minutes; log: .cache/e2e/logs/setup-lambda-ric.log)"
+  local s; s=$(date +%s)
+  rm -rf "$dir" "$stamps/lambda-ric"
+  mkdir -p "$dir"
+  cp "$here/lambda-ric/package.json" "$here/lambda-ric/package-lock.json" "$dir/"
+  if ! {
+    cd "$dir" &&
+    PATH="$node24_dir/bin:$PATH" npm_config_nodedir="$node24_dir" \
+      timeout "$RIC_BUILD_TIMEOUT" npm ci --foreground-scripts --no-audit --no-fund &&
+    [ -f "$dir/node_modules/aws-lambda-ric/rapid-client.node" ]
+  } >"$logf" 2>&1; then
+    log "ERROR: lambda-ric build failed; last lines of .cache/e2e/logs/setup-lambda-ric.log:"
+    tail -n 20 "$logf" >&2 || true
+    return 1
+  fi
+  echo "$key" >"$stamps/lambda-ric"
+  log "lambda-ric: built in $(( $(date +%s) - s ))s"
+}
+
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  start_part lambda-venv build_lambda_venv
+fi
+if [ ! -x "$node24_dir/bin/node" ] || [ ! -d "$node24_dir/include/node" ]; then
+  missing "Node 24 with its headers is not at $node24_dir (run npm ci first): it is needed to build aws-lambda-ric"
+elif ! command -v g++ >/dev/null 2>&1 || ! command -v cmake >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+  missing "g++, cmake and make are needed to build aws-lambda-ric (apt-get install g++ cmake make)"
+else
+  start_part lambda-ric build_lambda_ric
+fi
+
 # --- Tools the harness calls directly ---------------------------------------------------
 if ! command -v openssl >/dev/null 2>&1; then
   missing "openssl is not on PATH: the harness uses it to make the test CA and serving certificates"
@@ -210,6 +283,7 @@ fi
   echo "kubernetes=${kube_version}"
   echo "etcd=${etcd_version}"
   echo "registry=${registry_version:-}"
-  sed -n 's/^\([a-z0-9_-]*\)\(\[[a-z]*\]\)\{0,1\}==\([^ ]*\)$/\1=\3/p' "$here/requirements.txt"
+  sed -n 's/^\([a-z0-9_-]*\)\(\[[a-z]*\]\)\{0,1\}==\([^ ]*\)$/\1=\3/p' "$here/requirements.txt" "$here/lambda-requirements.txt"
+  sed -n 's/^    "aws-lambda-ric": "\(.*\)"$/aws-lambda-ric=\1/p' "$here/lambda-ric/package.json"
 } >"$cache/versions.txt"
 log "done in $(( $(date +%s) - t0 ))s ($(tr '\n' ' ' <"$cache/versions.txt"))"

@@ -6,14 +6,17 @@
 // `e2e-scenario: <id>`, and its own MutatingWebhookConfiguration (its own name) whose
 // namespaceSelector matches only that label. Scenarios then never see each other's webhooks,
 // and a configuration left behind (e.g. pointing at a stopped server) harms no other test.
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import type { V1Container, V1Pod, V1SecurityContext } from '@kubernetes/client-node';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import {
   renderWebhookConfiguration,
   type MutatingWebhookConfiguration,
   type WebhookConfigurationSettings,
 } from '../../../infra/webhook-config/render.ts';
-import { waitFor, type Cluster, type WebhookServer } from '../harness/index.ts';
+import { registerCleanup, waitFor, type Cluster, type WebhookServer } from '../harness/index.ts';
 
 export const PREFIX = 'injector.my-company.com';
 export const STATUS_KEY = `${PREFIX}/status`;
@@ -76,7 +79,7 @@ export interface RegisterOptions extends Omit<WebhookConfigurationSettings, 'url
  */
 export async function registerInjector(cluster: Cluster, opts: RegisterOptions): Promise<MutatingWebhookConfiguration> {
   const { id, baseUrl, name, allNamespaces, path, ...settings } = opts;
-  const { manifest } = renderWebhookConfiguration({
+  const { manifest, policy } = renderWebhookConfiguration({
     ...settings,
     url: `${baseUrl}${path ?? '/mutate'}`,
     caBundle: settings.caBundle ?? cluster.certs.caBundle,
@@ -84,6 +87,11 @@ export async function registerInjector(cluster: Cluster, opts: RegisterOptions):
     ...(allNamespaces ? {} : { namespaceSelector: { matchLabels: { [SCENARIO_LABEL]: id } } }),
   });
   await cluster.admission.createMutatingWebhookConfiguration({ body: manifest as never });
+  // Fail-open mode: the ValidatingAdmissionPolicy and its binding, as rendered.
+  if (policy) {
+    await cluster.admission.createValidatingAdmissionPolicy({ body: policy.policy as never });
+    await cluster.admission.createValidatingAdmissionPolicyBinding({ body: policy.binding as never });
+  }
   return manifest;
 }
 
@@ -221,3 +229,166 @@ export async function serverSideApply(cluster: Cluster, namespace: string, pod: 
   if (status < 200 || status >= 300) throw new Error(`server-side apply of ${name}: ${status} ${apiErrorText({ body })}`);
   return JSON.parse(body) as V1Pod;
 }
+
+// ---- Admission chain helpers (issue 8): warnings, Pod Security levels, quantities ----------
+
+/**
+ * Creates a pod and returns it with the warnings the API server sent back (the `Warning: 299`
+ * response headers kubectl prints: a webhook's `warnings` and the API server's own). `dryRun`
+ * creates with dryRun=All.
+ */
+export async function createPodWithWarnings(
+  cluster: Cluster,
+  namespace: string,
+  pod: V1Pod,
+  opts: { dryRun?: boolean } = {},
+): Promise<{ pod: V1Pod; warnings: string[] }> {
+  const info = await cluster.core.createNamespacedPodWithHttpInfo({ namespace, body: pod, ...(opts.dryRun ? { dryRun: 'All' } : {}) });
+  return { pod: info.data, warnings: parseWarnings(info.headers.warning) };
+}
+
+/** `299 - "a", 299 - "b \"quoted\""` (several Warning headers joined by the client) -> texts. */
+export function parseWarnings(header: string | undefined): string[] {
+  if (!header) return [];
+  const out: string[] = [];
+  for (const m of header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) out.push((m[1] ?? '').replace(/\\(.)/g, '$1'));
+  return out;
+}
+
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** A scenario namespace enforcing a Pod Security Standard (version latest). */
+export async function podSecurityNamespace(cluster: Cluster, id: string, level: PodSecurityLevel): Promise<string> {
+  return cluster.createNamespace(id, {
+    [SCENARIO_LABEL]: id,
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/enforce-version': 'latest',
+  });
+}
+
+/** A container securityContext that satisfies the `restricted` standard by itself. */
+export const RESTRICTED_CONTAINER_SECURITY: V1SecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** appPod whose every container is restricted-compliant on its own (no pod-level securityContext). */
+export function restrictedAppPod(name: string, opts: Parameters<typeof appPod>[1] = {}): V1Pod {
+  const pod = appPod(name, opts);
+  for (const list of ['containers', 'initContainers'] as const) {
+    for (const c of pod.spec?.[list] ?? []) c.securityContext ??= structuredClone(RESTRICTED_CONTAINER_SECURITY);
+  }
+  return pod;
+}
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+};
+
+/** The amount of a Kubernetes resource quantity ("550m" -> 0.55, "288Mi" -> 301989888). */
+export function quantityAmount(q: string | number | undefined): number {
+  if (typeof q === 'number') return q;
+  const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q ?? '');
+  if (!m) throw new Error(`not a quantity: ${String(q)}`);
+  return Number(m[1]) * (QUANTITY_SUFFIX[m[2] ?? ''] as number);
+}
+
+/** Resources with every quantity turned into its amount (rounded to 1e-6), for comparisons. */
+export function amounts(resources: Record<string, Record<string, string> | undefined> | undefined): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [kind, values] of Object.entries(resources ?? {})) {
+    if (!values) continue;
+    out[kind] = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(quantityAmount(v) * 1e6) / 1e6]));
+  }
+  return out;
+}
+
+/**
+ * A corpus pod (../shared/corpus/istio-pods) made creatable on a bare API server, as
+ * corpus.e2e.test.ts does (see its header): no namespace, resourceVersion, uid,
+ * creationTimestamp, ownerReferences, generateName or status; a unique name `<prefix><index>-<file>`
+ * of at most 63 characters; the injection label.
+ */
+export function adaptCorpusPod(entry: { name: string; pod: unknown }, index: number, prefix = 'c'): V1Pod {
+  const pod = structuredClone(entry.pod) as V1Pod & { status?: unknown };
+  const meta = (pod.metadata ??= {});
+  for (const key of ['namespace', 'resourceVersion', 'uid', 'creationTimestamp', 'ownerReferences', 'generateName'] as const) delete meta[key];
+  delete pod.status;
+  const slug = entry.name.replace(/\.json$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  meta.name = `${prefix}${index}-${slug}`.slice(0, 63).replace(/-+$/, '');
+  meta.labels = { ...meta.labels, ...INJECT_LABEL };
+  return pod;
+}
+
+/**
+ * The same pod as an app team would harden it for a `restricted` namespace: every container
+ * (init and regular) gets allowPrivilegeEscalation false, capabilities drop ALL (added
+ * capabilities removed), runAsNonRoot true, a RuntimeDefault seccomp profile unless it has one,
+ * privileged removed and a runAsUser of 0 removed. Everything else (host namespaces, hostPath
+ * volumes, hostPorts, ...) stays, so pods that break the standard in other ways stay refused.
+ */
+export function hardenForRestricted(pod: V1Pod): V1Pod {
+  const out = structuredClone(pod);
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const c of out.spec?.[list] ?? []) {
+      const sc = { ...(c.securityContext ?? {}) };
+      delete sc.privileged;
+      if (sc.runAsUser === 0) delete sc.runAsUser;
+      sc.allowPrivilegeEscalation = false;
+      sc.capabilities = { drop: ['ALL'] };
+      sc.runAsNonRoot = true;
+      sc.seccompProfile ??= { type: 'RuntimeDefault' };
+      c.securityContext = sc;
+    }
+  }
+  return out;
+}
+
+/**
+ * The log-shipping sidecar template of issue 8 (SIDECAR_TEMPLATE_FILE): an init container that
+ * prepares the log folder, the sidecar (no image: the release gives it) reading it, and two
+ * volumes. Every container is restricted-compliant.
+ */
+export const LOG_SHIPPING_TEMPLATE = {
+  initContainers: [
+    {
+      name: 'log-setup',
+      image: 'registry.example/busybox:1.36',
+      command: ['sh', '-c', 'mkdir -p /var/log/app'],
+      volumeMounts: [{ name: 'app-logs', mountPath: '/var/log/app' }],
+      securityContext: RESTRICTED_CONTAINER_SECURITY,
+    },
+  ],
+  containers: [
+    {
+      name: SIDECAR,
+      args: ['--config=/etc/shipper/shipper.conf'],
+      volumeMounts: [
+        { name: 'app-logs', mountPath: '/var/log/app', readOnly: true },
+        { name: 'shipper-config', mountPath: '/etc/shipper' },
+      ],
+      resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+      securityContext: RESTRICTED_CONTAINER_SECURITY,
+    },
+  ],
+  volumes: [
+    { name: 'app-logs', emptyDir: {} },
+    { name: 'shipper-config', configMap: { name: 'shipper-config', optional: true } },
+  ],
+};
+
+/** Writes `template` (default LOG_SHIPPING_TEMPLATE) as YAML into a new temporary folder; returns the file's path. */
+export function writeLogShippingTemplate(template: object = LOG_SHIPPING_TEMPLATE): string {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-template-'));
+  registerCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'log-shipping.yaml');
+  writeFileSync(file, stringify(template));
+  return file;
+}
+
+/** The ServiceAccount plugin's token volume mount (kube-api-access-xxxxx). */
+export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const hasTokenMount = (c: V1Container | undefined): boolean =>
+  !!c?.volumeMounts?.some((m) => m.name.startsWith('kube-api-access-') && m.mountPath === TOKEN_MOUNT_PATH);

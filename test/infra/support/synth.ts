@@ -4,7 +4,10 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SidecarInjectorStack } from '../../../infra/stack/sidecar-injector-stack.ts';
-import type { SidecarInjectorSettings } from '../../../infra/settings/settings.ts';
+import { SETTING_KEYS, type SidecarInjectorSettings } from '../../../infra/settings/settings.ts';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Synthesized {
   stack: SidecarInjectorStack;
@@ -35,7 +38,7 @@ export interface NagReport {
  * synthesis throw with the report, which fails the describe that asked for it.
  */
 export function synthesize(settings: Partial<SidecarInjectorSettings>, options: { bundle: boolean }): Synthesized {
-  const app = new App({ context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkJsonFeatureFlags(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new SidecarInjectorStack(app, 'Test', { settings });
   const assembly = app.synth();
@@ -45,6 +48,15 @@ export function synthesize(settings: Partial<SidecarInjectorSettings>, options: 
   const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
   if (!nag) throw new Error('the AwsSolutions pack did not report: is cdk-nag registered?');
   return { stack, template: Template.fromStack(stack), directory: assembly.directory, nag };
+}
+
+/**
+ * The feature flags of cdk.json (its context keys that are not settings), so the tests build the
+ * stack under the same flags as `cdk synth` of the app; the settings each test gives itself.
+ */
+export function cdkJsonFeatureFlags(): Record<string, unknown> {
+  const context = (JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  return Object.fromEntries(Object.entries(context).filter(([key]) => !(SETTING_KEYS as string[]).includes(key)));
 }
 
 /**
@@ -58,6 +70,12 @@ export function resolveAtDeploy(value: unknown, refs: Record<string, string>): s
     if (typeof record.Ref === 'string') {
       const resolved = refs[record.Ref];
       if (resolved === undefined) throw new Error(`no deploy-time value for Ref ${record.Ref}`);
+      return resolved;
+    }
+    const getAtt = record['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) {
+      const resolved = refs[getAtt.join('.')];
+      if (resolved === undefined) throw new Error(`no deploy-time value for Fn::GetAtt ${getAtt.join('.')}`);
       return resolved;
     }
     const join = record['Fn::Join'];

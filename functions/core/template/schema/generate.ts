@@ -12,16 +12,24 @@
  * the enums (protocol, imagePullPolicy, ...). `tsx generate.ts --from <file or URL>` works on a
  * saved copy of a served document.
  *
+ * The schema also carries, as the root keyword `x-go-omitempty`, the fields the API server drops
+ * when they hold a zero value (non-pointer `omitempty` in the Go types; read.ts strips them from
+ * the template). The OpenAPI document does not say which fields those are, so goJsonFields runs
+ * go-omitempty.go, which reads the compiled Go types with reflect, in the module the suite built
+ * kube-apiserver from (.cache/e2e/build/kube-apiserver): the same k8s.io/api the served document
+ * comes from. It needs Go, which `npm run e2e:setup` needs anyway.
+ *
  * Why compiled ahead of time: ajv compiling the schema at start costs about 320 ms on this
  * machine, far over the Lambda's cold-start budget; the standalone code loads and runs in a few
  * milliseconds and needs nothing from ajv at run time (measured by measure-cost.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { podFragmentSchema, type JsonSchema } from './openapi-to-json-schema.ts';
+import { OMITEMPTY_KEYWORD, podFragmentSchema, type GoJsonFields, type JsonSchema } from './openapi-to-json-schema.ts';
 
 export const SCHEMA_FILE = 'pod-fragment.schema.json';
 export const VALIDATOR_FILE = 'pod-fragment.validator.gen.ts';
@@ -34,9 +42,9 @@ export interface GeneratedFiles {
   validatorTs: string;
 }
 
-/** Both files, from an OpenAPI v3 document (deterministic: same document, same bytes). */
-export function generateFiles(document: unknown, version: string): GeneratedFiles {
-  const schema = podFragmentSchema(document, version);
+/** Both files, from an OpenAPI v3 document and the Go types' JSON fields (deterministic: same input, same bytes). */
+export function generateFiles(document: unknown, version: string, goFields: GoJsonFields): GeneratedFiles {
+  const schema = podFragmentSchema(document, version, goFields);
   const schemaJson = `${JSON.stringify(schema, null, 2)}\n`;
   // messages: false — the validator writes its own messages (with the fix), so ajv's English
   // strings would only add bytes; allErrors — an operator wants every problem in one go.
@@ -48,6 +56,8 @@ export function generateFiles(document: unknown, version: string): GeneratedFile
     inlineRefs: false,
     code: { source: true, esm: true, lines: true, optimize: true },
   });
+  // An annotation for read.ts: no validation code.
+  ajv.addKeyword({ keyword: OMITEMPTY_KEYWORD, schemaType: 'object' });
   const compiled = ajv.compile(schema);
   // Error objects keep instancePath, keyword and params; the validator never reads schemaPath (a
   // path inside a referenced definition, which does not say which one), and its ~1,000 string
@@ -83,6 +93,29 @@ export function pinnedKubernetesVersion(repoRoot: string): string {
   return version;
 }
 
+/** The folder of the Go module `npm run e2e:setup` built kube-apiserver in (go.mod tidied there). */
+export function kubeApiserverModule(repoRoot: string): string {
+  return join(repoRoot, '.cache/e2e/build/kube-apiserver');
+}
+
+/**
+ * Runs go-omitempty.go in the kube-apiserver module: every JSON field of the template's Go
+ * types and what encoding/json does with it. Checks that the module is the pinned release's.
+ */
+export function goJsonFields(repoRoot: string): GoJsonFields {
+  const version = pinnedKubernetesVersion(repoRoot);
+  const moduleDir = kubeApiserverModule(repoRoot);
+  if (!existsSync(join(moduleDir, 'go.mod'))) throw new Error(`${moduleDir} has no go.mod: run npm run e2e:setup`);
+  const program = join(dirname(fileURLToPath(import.meta.url)), 'go-omitempty.go');
+  // -trimpath as setup.sh builds kube-apiserver, so that the compiled k8s.io packages are reused.
+  const stdout = execFileSync('go', ['run', '-trimpath', '-mod=readonly', program], { cwd: moduleDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const fields = JSON.parse(stdout) as GoJsonFields;
+  // k8s.io/kubernetes v1.X.Y goes with k8s.io/api v0.X.Y.
+  const expected = `k8s.io/api ${version.replace(/^v1\./, 'v0.')}`;
+  if (fields.module !== expected) throw new Error(`go-omitempty.go read ${fields.module} in ${moduleDir}, expected ${expected}: run npm run e2e:setup`);
+  return fields;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -95,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
   const from = fromIndex >= 0 ? argv[fromIndex + 1] : undefined;
   if (!from) throw new Error('--from <file or URL of a served /openapi/v3/api/v1> is required (or run npm run schema:generate)');
   const text = /^https?:\/\//.test(from) ? await (await fetch(from)).text() : readFileSync(from, 'utf8');
-  const files = generateFiles(JSON.parse(text), version);
+  const files = generateFiles(JSON.parse(text), version, goJsonFields(repoRoot));
   writeFileSync(join(here, SCHEMA_FILE), files.schemaJson);
   writeFileSync(join(here, VALIDATOR_FILE), files.validatorTs);
   process.stderr.write(`schema:generate: Kubernetes ${version} from ${from}: ${Object.keys(files.schema.definitions as object).length} definitions, ` +

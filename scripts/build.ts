@@ -1,0 +1,56 @@
+// `npm run build` (and `npm pack`, through prepack): the package as apps install it.
+//   dist/index.js        the construct library (infra/index.ts and what it reaches), one ES module;
+//                        node_modules imports stay imports (aws-cdk-lib and constructs are peers)
+//   dist/handler/        the Lambda handler, bundled as the stack bundles it (HANDLER_BUNDLE), so
+//                        an app needs neither esbuild nor this repository's lock file
+//   dist/types/          the declarations (tsc), relative imports ending in .js
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { HANDLER_BUNDLE } from '../infra/stack/handler-bundle.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+
+await build({
+  entryPoints: [join(root, 'infra', 'index.ts')],
+  outfile: join(dist, 'index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+await build({
+  entryPoints: [join(root, 'functions', 'mutate', 'handler.ts')],
+  outfile: join(dist, 'handler', HANDLER_BUNDLE.outputFile),
+  bundle: true,
+  format: HANDLER_BUNDLE.format,
+  platform: 'node',
+  target: HANDLER_BUNDLE.target,
+  minify: HANDLER_BUNDLE.minify,
+  sourcemap: 'external',
+  sourcesContent: HANDLER_BUNDLE.sourcesContent,
+  mainFields: [...HANDLER_BUNDLE.mainFields],
+  external: [],
+  logLevel: 'warning',
+});
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) throw new Error(`tsc (declarations) failed with ${tsc.status}`);
+// tsc keeps the sources' .ts specifiers in declarations; the files are .d.ts beside .js names.
+const rewrite = (dir: string): void => {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) rewrite(file);
+    else if (name.endsWith('.d.ts')) writeFileSync(file, readFileSync(file, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2'));
+  }
+};
+rewrite(join(dist, 'types'));
+console.error(`built ${dist}`);
