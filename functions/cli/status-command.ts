@@ -68,7 +68,14 @@ export async function collectStatus(
   return { report: builder.build(), requests: reader.requests };
 }
 
-export type ClassifyOptions = Pick<StatusOptions, 'namespace' | 'selector' | 'chunkSize' | 'webhookConfiguration' | 'webhookName'>;
+export type ClassifyOptions = Pick<StatusOptions, 'namespace' | 'selector' | 'chunkSize' | 'webhookConfiguration' | 'webhookName'> & {
+  /**
+   * The webhook's selectors when the caller knows them (the drift function gets them from the
+   * stack): then neither the webhook configuration nor the namespaces are read, so reading pods
+   * is the only right needed, and of a namespace only its name label is known (as offline).
+   */
+  selection?: WebhookSelection;
+};
 
 /**
  * Every pod of the cluster (or of the namespace and selector), page by page, classified against
@@ -82,8 +89,9 @@ export async function classifyCluster(
   canary: CanaryRelease | undefined,
   sink: (pod: ClassifiedPod) => void,
 ): Promise<void> {
-  const selection = await webhookSelection(reader, options, io);
-  const namespaces = await reader.namespaceLabels(options.namespace);
+  const selection = options.selection ?? (await webhookSelection(reader, options, io));
+  const namespaces = options.selection ? new Map<string, Record<string, string>>() : await reader.namespaceLabels(options.namespace);
+  const onlyName = options.selection ? (key: string) => key === NAMESPACE_NAME_LABEL : undefined;
   const canaryConfig = canary ? { ...config, release: canary.release } : undefined;
   const pages = reader.podPages({ pageSize: options.chunkSize, ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.selector ? { labelSelector: options.selector } : {}) });
   for await (const pods of pages) {
@@ -91,7 +99,7 @@ export async function classifyCluster(
       const namespace = pod.metadata?.namespace ?? '';
       const name = pod.metadata?.name ?? '';
       const namespaceLabels = namespaces.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
-      const selected = isSelected(selection, pod.metadata?.labels ?? {}, namespaceLabels);
+      const selected = isSelected(selection, pod.metadata?.labels ?? {}, namespaceLabels, onlyName);
       const workload = owningWorkload(pod);
       // With a canary, each pod is measured against its workload's cohort, as the webhook chooses it.
       const cohort = canary ? chooseCohort(pod, namespace, { stable: config.release, canary }, config.annotationPrefix).cohort : undefined;

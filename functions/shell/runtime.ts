@@ -3,6 +3,7 @@ import { staticReleaseSource, type ReleaseSource } from './release-source.ts';
 import { createReviewService, errorAnswer, type ReviewService } from './review-service.ts';
 import { settingsFromEnv, type Settings, type TemplateFileReader } from './settings.ts';
 import { createSsmClient } from './ssm-client.ts';
+import { createReleaseVerifier } from './release-verifier.ts';
 import { ssmReleaseSource } from './ssm-release-source.ts';
 import { createTelemetry, type Telemetry } from './telemetry.ts';
 
@@ -54,6 +55,7 @@ function makeReleaseSource(settings: Settings, telemetry: Telemetry, client?: Pi
     ...(release.canaryParameter ? { canaryParameter: release.canaryParameter } : {}),
     ttlMs: release.cacheTtlMs,
     withDecryption: release.withDecryption,
+    ...(release.verify ? { verify: createReleaseVerifier({ platforms: release.verify.platforms }) } : {}),
     onRefresh: (event) => telemetry.releaseRefreshed(event),
   });
 }

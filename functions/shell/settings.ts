@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { isDns1123Label, isDns1123Subdomain, isPortName } from '../core/kubernetes-names.ts';
 import { resolveSidecarImage } from '../core/image-reference.ts';
+import { parsePlatforms, type Platform } from '../core/release-check.ts';
 import type { InjectorSettings, NativeSidecarMode, SidecarRelease } from '../core/injector-config.ts';
 import { isPlainObject } from '../core/pod-view.ts';
 import { isQuantity } from '../core/quantity.ts';
@@ -26,6 +27,8 @@ export type ReleaseSettings =
       cacheTtlMs: number;
       withDecryption: boolean;
       region: string;
+      /** RELEASE_VERIFY: a new release is served only once its registry has it for `platforms` (RELEASE_PLATFORMS). */
+      verify?: { platforms: Platform[] };
     };
 
 export interface Settings {
@@ -48,6 +51,7 @@ export const DEFAULTS = {
   KEEP_GUARANTEED_QOS: 'true',
   SSM_CACHE_TTL_SECONDS: '30',
   SSM_WITH_DECRYPTION: 'false',
+  RELEASE_VERIFY: 'false',
   // The largest cap the Lambda handler can enforce under the 6 MB event limit (see
   // MAX_ENFORCEABLE_BODY_BYTES in proxy-event.ts); the local server uses the same cap.
   MAX_BODY_BYTES: String(4 * 1024 * 1024),
@@ -250,6 +254,7 @@ function releaseSettings(
   const canaryParameter = env.SSM_CANARY_PARAMETER?.trim() || undefined;
   if (!versionParameter && !imageParameter) {
     if (canaryParameter) problems.push('SSM_CANARY_PARAMETER needs SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER: a canary is read with the release');
+    if (env.RELEASE_VERIFY?.trim() && flag('RELEASE_VERIFY')) problems.push('RELEASE_VERIFY checks releases read from SSM: set SSM_VERSION_PARAMETER and SSM_IMAGE_PARAMETER, or leave it unset');
     const version = get('SIDECAR_VERSION');
     const image = get('SIDECAR_IMAGE');
     const resolved = resolveSidecarImage(image, version);
@@ -270,6 +275,10 @@ function releaseSettings(
   }
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
   if (!region) problems.push('SSM parameters are configured but AWS_REGION is not set');
+  const verify = flag('RELEASE_VERIFY');
+  const platforms = parsePlatforms(env.RELEASE_PLATFORMS ?? '');
+  if ('error' in platforms) problems.push(`RELEASE_PLATFORMS: ${platforms.error}`);
+  else if (!verify && platforms.length > 0) problems.push('RELEASE_PLATFORMS is set but RELEASE_VERIFY is not true: the platforms would not be checked');
   return {
     source: 'ssm',
     versionParameter: versionParameter ?? '',
@@ -278,6 +287,7 @@ function releaseSettings(
     cacheTtlMs: integer('SSM_CACHE_TTL_SECONDS', 1, 86_400) * 1000,
     withDecryption: flag('SSM_WITH_DECRYPTION'),
     region,
+    ...(verify && !('error' in platforms) ? { verify: { platforms } } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { parseCanary, type CanaryRelease } from '../core/fleet/cohort.ts';
 import { resolveSidecarImage, sameImage } from '../core/image-reference.ts';
 import type { SidecarRelease } from '../core/injector-config.ts';
 import { ReleaseUnavailableError, type CurrentRelease, type ReleaseSource } from './release-source.ts';
+import type { Verification, VerifyImage } from './release-verifier.ts';
 
 /**
  * The release from two SSM parameters, read together in one GetParameters call and cached.
@@ -35,6 +36,14 @@ export interface SsmReleaseSourceOptions {
   /** How long to wait after a failed refresh before asking SSM again (default: min(ttl, 5 s)). */
   retryMs?: number;
   withDecryption?: boolean;
+  /**
+   * Asks the image's registry whether a new release can be pulled on the nodes. A release (or
+   * canary) that changed is served only once it passes; until then the previous one keeps being
+   * served, and the refusal is reported. Once per release change: a pass is remembered, a
+   * refusal for `reverifyMs` (default 60 s), so a release pushed late is picked up.
+   */
+  verify?: VerifyImage;
+  reverifyMs?: number;
   /** How long a request waits for a due refresh before it is served the last good release (default 250 ms). */
   refreshWaitMs?: number;
   now?: () => number;
@@ -42,8 +51,16 @@ export interface SsmReleaseSourceOptions {
   onRefresh?: (event: RefreshEvent) => void;
 }
 
+export interface Refusal {
+  version: string;
+  image: string;
+  reason: string;
+  /** The stable release or the canary. */
+  channel: 'stable' | 'canary';
+}
+
 export type RefreshEvent =
-  | { ok: true; release: SidecarRelease; canary?: CanaryRelease; changed: boolean }
+  | { ok: true; release: SidecarRelease; canary?: CanaryRelease; changed: boolean; refused?: Refusal[] }
   | { ok: false; error: string; servingStale: boolean };
 
 export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSource {
@@ -62,17 +79,51 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
   };
 
   let good: { release: SidecarRelease; canary?: CanaryRelease; fetchedAt: number } | undefined;
+  const verdicts = new Map<string, { result: Verification; at: number }>();
+  const reverifyMs = options.reverifyMs ?? 60_000;
+
+  async function verdict(image: string): Promise<Verification> {
+    if (!options.verify) return { ok: true, platforms: [] };
+    const known = verdicts.get(image);
+    if (known && (known.result.ok || now() - known.at < reverifyMs)) return known.result;
+    const result = await options.verify(image);
+    verdicts.set(image, { result, at: now() });
+    return result;
+  }
+
+  /** The fetched release and canary, each replaced by what was served before when its registry refuses it. */
+  async function vet(fetched: { release: SidecarRelease; canary?: CanaryRelease }) {
+    const refused: Refusal[] = [];
+    let release = fetched.release;
+    if (!good || !sameRelease(good.release, release)) {
+      const result = await verdict(release.image);
+      if (!result.ok) {
+        refused.push({ ...release, reason: result.reason, channel: 'stable' });
+        if (!good) throw new Error(`release ${release.version} refused and no earlier release to serve: ${result.reason}`);
+        release = good.release;
+      }
+    }
+    let canary = fetched.canary;
+    if (canary && !(good?.canary && sameRelease(good.canary.release, canary.release))) {
+      const result = await verdict(canary.release.image);
+      if (!result.ok) {
+        refused.push({ ...canary.release, reason: result.reason, channel: 'canary' });
+        canary = good?.canary;
+      }
+    }
+    return { release, refused, ...(canary ? { canary } : {}) };
+  }
   let lastError = 'no attempt yet';
   let nextAttemptAt = 0;
   let inFlight: Promise<void> | undefined;
 
   async function load(): Promise<void> {
     try {
-      const { release, canary } = await fetchRelease();
+      const { release, canary, refused } = await vet(await fetchRelease());
       const changed = !good || JSON.stringify([good.release, good.canary]) !== JSON.stringify([release, canary]);
       good = { release, fetchedAt: now(), ...(canary ? { canary } : {}) };
       nextAttemptAt = 0;
-      onRefresh({ ok: true, release, changed, ...(canary ? { canary } : {}) });
+      onRefresh({ ok: true, release, changed, ...(canary ? { canary } : {}), ...(refused.length > 0 ? { refused } : {}) });
     } catch (error) {
       lastError = describeError(error);
       nextAttemptAt = now() + retryMs;
@@ -122,6 +173,10 @@ export function ssmReleaseSource(options: SsmReleaseSourceOptions): ReleaseSourc
       throw new ReleaseUnavailableError(`sidecar release not loaded from SSM (${versionParameter}, ${imageParameter}): ${lastError}`);
     },
   };
+}
+
+function sameRelease(a: SidecarRelease, b: SidecarRelease): boolean {
+  return a.version === b.version && a.image === b.image;
 }
 
 /** Waits for `refresh`, or for `ms` if that is sooner; never rejects (load() reports its own failures). */

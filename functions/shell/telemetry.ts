@@ -101,7 +101,13 @@ export function createTelemetry(env: Record<string, string | undefined> = proces
     },
     releaseRefreshed(event) {
       if (event.ok) {
-        if (event.changed) logger.info('sidecar release loaded from SSM', { release: event.release });
+        if (event.changed) logger.info('sidecar release loaded from SSM', { release: event.release, ...(event.canary ? { canary: event.canary } : {}) });
+        for (const refusal of event.refused ?? []) {
+          // The release in SSM cannot be pulled (missing, or not for the nodes' platforms): the
+          // previous one keeps being served; the alarm on ReleaseRefused tells the operator.
+          logger.error(`sidecar release refused, not served: ${refusal.reason}`, { refused: refusal, serving: event.release });
+          if (metricsEnabled) metrics.addMetric('ReleaseRefused', MetricUnit.Count, 1);
+        }
         return;
       }
       if (metricsEnabled) metrics.addMetric('ConfigRefreshFailures', MetricUnit.Count, 1);

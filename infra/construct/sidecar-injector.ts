@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { resolveSettings } from '../settings/resolve.ts';
 import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
 import { ClusterRegistration } from '../stack/cluster-registration.ts';
+import { DriftMonitor } from '../stack/drift-monitor.ts';
 import { Monitoring } from '../stack/monitoring.ts';
 import { MutateFunction } from '../stack/mutate-function.ts';
 import { acknowledgeEndpointFindings } from '../stack/nag-acknowledgements.ts';
@@ -14,6 +15,7 @@ import { ReleaseParameters } from '../stack/release-parameters.ts';
 import { WebhookApi, type EndpointRestriction } from '../stack/webhook-api.ts';
 import { WebhookFirewall } from '../stack/webhook-firewall.ts';
 import { webhookManifest } from '../stack/webhook-manifest.ts';
+import { selectionFromConfiguration } from '../webhook-config/selection.ts';
 
 /** Settings given as constructs instead of ARNs or names; each excludes its string form. */
 export interface SidecarInjectorResourceProps {
@@ -100,6 +102,8 @@ export class SidecarInjector extends Construct {
   readonly firewall?: WebhookFirewall;
   readonly monitoring: Monitoring;
   readonly clusterRegistration?: ClusterRegistration;
+  /** The drift check, when driftClusterName, driftClusterEndpoint and driftClusterCertificateAuthority are set. */
+  readonly driftMonitor?: DriftMonitor;
 
   constructor(scope: Construct, id: string, props: SidecarInjectorProps = {}) {
     super(scope, id);
@@ -150,6 +154,18 @@ export class SidecarInjector extends Construct {
         kubectlRoleArn: settings.eksKubectlRoleArn,
         kubectlLayerArn: settings.eksKubectlLayerArn,
         documents: manifest.documents,
+      });
+    }
+
+    if (settings.driftClusterName !== undefined && settings.driftClusterEndpoint !== undefined && settings.driftClusterCertificateAuthority !== undefined) {
+      const configuration = manifest.documents.find((d) => d.kind === 'MutatingWebhookConfiguration');
+      const selection = selectionFromConfiguration(configuration);
+      if ('error' in selection) throw new Error(`drift check: the rendered webhook configuration: ${selection.error}`);
+      this.driftMonitor = new DriftMonitor(this, 'Drift', settings, {
+        cluster: { name: settings.driftClusterName, endpoint: settings.driftClusterEndpoint, certificateAuthority: settings.driftClusterCertificateAuthority },
+        parameters: this.parameters,
+        selection,
+        monitoring: this.monitoring,
       });
     }
 

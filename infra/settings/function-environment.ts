@@ -28,6 +28,7 @@ export function functionEnvironment(
     SSM_VERSION_PARAMETER: settings.versionParameterName,
     SSM_IMAGE_PARAMETER: settings.imageParameterName,
     SSM_CANARY_PARAMETER: settings.canaryParameterName,
+    RELEASE_VERIFY: String(settings.verifyRelease),
     SSM_CACHE_TTL_SECONDS: String(settings.ssmCacheTtlSeconds),
     SSM_WITH_DECRYPTION: String(settings.parameterKmsKeyArn !== undefined),
     POWERTOOLS_SERVICE_NAME: settings.serviceName,
@@ -36,6 +37,7 @@ export function functionEnvironment(
   };
   // The stack passes the deployed token (generated at deploy unless pathToken is set).
   if (pathToken !== undefined) env.WEBHOOK_PATH_TOKEN = pathToken;
+  if (settings.releasePlatforms.length > 0) env.RELEASE_PLATFORMS = settings.releasePlatforms.join(',');
   return env;
 }
 
@@ -55,6 +57,8 @@ export const SETTING_OF_VARIABLE: Record<string, keyof SidecarInjectorSettings> 
   SSM_VERSION_PARAMETER: 'versionParameterName',
   SSM_IMAGE_PARAMETER: 'imageParameterName',
   SSM_CANARY_PARAMETER: 'canaryParameterName',
+  RELEASE_VERIFY: 'verifyRelease',
+  RELEASE_PLATFORMS: 'releasePlatforms',
   SSM_CACHE_TTL_SECONDS: 'ssmCacheTtlSeconds',
   SSM_WITH_DECRYPTION: 'parameterKmsKeyArn',
   WEBHOOK_PATH_TOKEN: 'pathToken',

@@ -1,3 +1,4 @@
+import { parsePlatforms } from '../../functions/core/release-check.ts';
 import { isIP } from 'node:net';
 import { Token } from 'aws-cdk-lib';
 import { MAX_ENFORCEABLE_BODY_BYTES } from '../../functions/shell/proxy-event.ts';
@@ -133,6 +134,22 @@ export function settingsProblems(s: SidecarInjectorSettings): string[] {
     s.canaryParameterName !== s.versionParameterName && s.canaryParameterName !== s.imageParameterName,
     'canaryParameterName must be a parameter of its own, not the version or image parameter',
   );
+  check(typeof s.verifyRelease === 'boolean', 'verifyRelease must be true or false');
+  const drift = [s.driftClusterName, s.driftClusterEndpoint, s.driftClusterCertificateAuthority];
+  check(drift.every((v) => v === undefined) || drift.every((v) => v !== undefined), 'driftClusterName, driftClusterEndpoint and driftClusterCertificateAuthority go together: set all three for the drift check, or none');
+  check(s.driftClusterEndpoint === undefined || /^https:\/\/[^\s/]+/.test(s.driftClusterEndpoint), `driftClusterEndpoint="${String(s.driftClusterEndpoint)}" must be the cluster's https endpoint`);
+  check(s.driftClusterName === undefined || /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(s.driftClusterName), `driftClusterName="${String(s.driftClusterName)}" is not an EKS cluster name`);
+  check(
+    s.driftClusterCertificateAuthority === undefined || Buffer.from(s.driftClusterCertificateAuthority, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----'),
+    'driftClusterCertificateAuthority must be the base64 PEM of the cluster CA (certificateAuthority.data)',
+  );
+  check(Number.isInteger(s.driftScheduleMinutes) && s.driftScheduleMinutes >= 1 && s.driftScheduleMinutes <= 1440, `driftScheduleMinutes=${String(s.driftScheduleMinutes)} must be a whole number from 1 to 1440`);
+  check(Array.isArray(s.releasePlatforms), 'releasePlatforms must be a list of platforms such as linux/amd64');
+  if (Array.isArray(s.releasePlatforms)) {
+    const platforms = parsePlatforms(s.releasePlatforms.join(','));
+    if ('error' in platforms) problems.push(`releasePlatforms: ${platforms.error}`);
+    else if (!s.verifyRelease && platforms.length > 0) problems.push('releasePlatforms is set but verifyRelease is false: the platforms would not be checked');
+  }
   matches('parameterKmsKeyArn', PATTERNS.kmsKey, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; aliases cannot be granted)');
   if (s.parameterKmsKeyArn !== undefined && s.createParameters) {
     problems.push('parameterKmsKeyArn is set but createParameters is true: CloudFormation cannot create SecureString parameters. Create them with `aws ssm put-parameter --type SecureString --key-id ...` and set createParameters=false');

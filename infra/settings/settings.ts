@@ -78,6 +78,10 @@ export interface SidecarInjectorSettings {
   imageParameterName: string;
   /** The optional canary (`{"version": "1.4.0", "percent": 30}`, or `none`), read with the release. */
   canaryParameterName: string;
+  /** Serve a new release only once its image is in its registry (ECR through the SDK, others through the OCI API). */
+  verifyRelease: boolean;
+  /** Platforms the nodes run (`linux/amd64`, `linux/arm64`): a new release must cover each; empty: it only has to exist. */
+  releasePlatforms: string[];
   /** KMS key ARN of SecureString parameters; set only with createParameters=false. */
   parameterKmsKeyArn?: string;
   ssmCacheTtlSeconds: number;
@@ -140,6 +144,14 @@ export interface SidecarInjectorSettings {
 
   // --- Optional: apply the configuration to an EKS cluster in the same deploy
   eksClusterName?: string;
+  /** All three: the drift check (a scheduled function) reads this cluster's pods and publishes the drift. */
+  driftClusterName?: string;
+  /** The cluster's API endpoint (https), as `aws eks describe-cluster` gives it. */
+  driftClusterEndpoint?: string;
+  /** The cluster's CA (certificateAuthority.data: base64 PEM). */
+  driftClusterCertificateAuthority?: string;
+  /** How often the drift check runs (it also runs on every change of a release parameter). */
+  driftScheduleMinutes: number;
   /** A role mapped to cluster-admin (system:masters) that kubectl assumes. */
   eksKubectlRoleArn?: string;
   /** A Lambda layer with /opt/kubectl/kubectl and /opt/helm/helm (e.g. from @aws-cdk/lambda-layer-kubectl-v3x). */
@@ -177,6 +189,9 @@ export const DEFAULT_SETTINGS: RequiredSettings = {
   versionParameterName: '/sidecar-injector/version',
   imageParameterName: '/sidecar-injector/image',
   canaryParameterName: '/sidecar-injector/canary',
+  verifyRelease: true,
+  releasePlatforms: [],
+  driftScheduleMinutes: 5,
   ssmCacheTtlSeconds: 30,
   endpointMode: 'regional',
   allowedSourceCidrs: [],
@@ -235,6 +250,8 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   versionParameterName: 'string',
   imageParameterName: 'string',
   canaryParameterName: 'string',
+  verifyRelease: 'boolean',
+  releasePlatforms: 'stringList',
   parameterKmsKeyArn: 'string',
   ssmCacheTtlSeconds: 'number',
   endpointMode: 'string',
@@ -260,6 +277,10 @@ export const SETTING_KINDS: Record<keyof SidecarInjectorSettings, SettingKind> =
   latencyAlarmThresholdMs: 'number',
   alarmTopicArn: 'string',
   eksClusterName: 'string',
+  driftClusterName: 'string',
+  driftClusterEndpoint: 'string',
+  driftClusterCertificateAuthority: 'string',
+  driftScheduleMinutes: 'number',
   eksKubectlRoleArn: 'string',
   eksKubectlLayerArn: 'string',
 };

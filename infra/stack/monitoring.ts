@@ -139,6 +139,14 @@ export class Monitoring extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
     });
+    if (settings.verifyRelease) {
+      alarm('ReleaseRefused', {
+        alarmDescription: 'The release in SSM is not in its registry for the nodes\' platforms: the previous one keeps being served. The reason is in the function log ("sidecar release refused").',
+        metric: custom('ReleaseRefused'),
+        threshold: 1,
+        evaluationPeriods: 1,
+      });
+    }
 
     if (settings.alarmTopicArn !== undefined) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn);
@@ -202,7 +210,7 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({
             title: 'Sidecar release from SSM',
             width: 12,
-            left: [p(custom('ConfigServedStale'), 'Served stale'), p(custom('ConfigRefreshFailures'), 'Refresh failures')],
+            left: [p(custom('ConfigServedStale'), 'Served stale'), p(custom('ConfigRefreshFailures'), 'Refresh failures'), p(custom('ReleaseRefused'), 'Release refused')],
           }),
           new cloudwatch.GraphWidget({
             title: 'Concurrency',

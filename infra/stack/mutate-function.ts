@@ -2,12 +2,13 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { registryTarget } from '../../functions/core/release-check.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
 import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
 import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
@@ -70,6 +71,18 @@ export class MutateFunction extends Construct {
         resources: [parameters.versionParameterArn, parameters.imageParameterArn, parameters.canaryParameterArn],
       }),
     ];
+    // Release verification reads the sidecar's ECR repository (the image and, for a
+    // single-platform image, its config). Images elsewhere are read anonymously over HTTPS.
+    const target = settings.verifyRelease ? registryTarget(settings.sidecarImage) : undefined;
+    if (target && !('error' in target) && target.ecr) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'VerifySidecarRelease',
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          resources: [`arn:${Aws.PARTITION}:ecr:${target.ecr.region}:${target.ecr.registryId}:repository/${target.repository}`],
+        }),
+      );
+    }
     if (settings.parameterKmsKeyArn !== undefined) {
       statements.push(
         new iam.PolicyStatement({

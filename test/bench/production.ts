@@ -53,7 +53,9 @@ interface ChildResult {
 
 /** The function environment of the default stack (cdk.json defaults), as the template carries it. */
 export function productionEnvironment(bundleDir: string, ssmEndpoint: string): Record<string, string> {
-  const settings = resolveSettings({ versionParameterName: '/bench/sidecar-injector/version', imageParameterName: '/bench/sidecar-injector/image' });
+  // verifyRelease off: the bench's image is fictional, with no registry to check it in. In
+  // production the check adds one registry request to an environment's first SSM read only.
+  const settings = resolveSettings({ versionParameterName: '/bench/sidecar-injector/version', imageParameterName: '/bench/sidecar-injector/image', verifyRelease: false });
   const resolved = resolveSidecarTemplate(settings);
   if ('problems' in resolved) throw new Error(resolved.problems.join('; '));
   writeFileSync(join(bundleDir, BUNDLED_TEMPLATE_FILE), JSON.stringify(resolved.template.fragment));

@@ -1,7 +1,8 @@
 // cfn-lint (AWS's CloudFormation linter, from the project venv) on the templates `cdk synth`
 // writes (issue 4, scenario 8): no errors, in the default configuration and in two others that
 // switch on most of what the stack can add (restricted regional endpoint, native sidecars,
-// the logging role; a private endpoint with WAF, provisioned concurrency, KMS, alarms to SNS and
+// the logging role, an ECR sidecar checked before it is served, the drift check with its
+// EventBridge rules and EKS access entry; a private endpoint with WAF, provisioned concurrency, KMS, alarms to SNS and
 // the EKS apply with its nested kubectl provider stack). Synth runs offline, as a user runs it
 // (`npx cdk synth --quiet -o <dir>`, bundling the function with the local esbuild).
 //
@@ -30,13 +31,18 @@ interface LintMatch {
 const VARIANTS: Array<{ name: string; context: Record<string, string> }> = [
   { name: 'default settings (cdk.json)', context: {} },
   {
-    name: 'regional, source CIDRs, path token, native sidecar, logging role',
+    name: 'regional, source CIDRs, path token, native sidecar, logging role, ECR release check, drift check',
     context: {
       allowedSourceCidrs: '203.0.113.10/32,203.0.113.11/32',
       pathToken: 'e2e-path-token-0123456789',
       nativeSidecar: 'true',
       upgradeOnUpdate: 'true',
       createApiGatewayLoggingRole: 'true',
+      sidecarImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sidecar',
+      releasePlatforms: 'linux/amd64,linux/arm64',
+      driftClusterName: 'demo',
+      driftClusterEndpoint: 'https://0123456789ABCDEF.gr7.us-east-1.eks.amazonaws.com',
+      driftClusterCertificateAuthority: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'),
     },
   },
   {

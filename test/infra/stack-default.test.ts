@@ -292,6 +292,7 @@ describe('observability', () => {
       ['AWS/ApiGateway', '5XXError', 'Sum', 1],
       ['AWS/ApiGateway', 'Latency', 'p99', 1000],
       ['SidecarInjector', 'ConfigServedStale', 'Sum', 1],
+      ['SidecarInjector', 'ReleaseRefused', 'Sum', 1],
     ]);
     expect(alarms[1]!.AlarmDescription).toContain('reservedConcurrency');
     expect(alarms[2]!.AlarmDescription).toContain('stage throttle (throttleRateLimit 500/s, throttleBurstLimit 1000)');

@@ -132,8 +132,8 @@ describe('source-CIDR restriction, path token, existing SecureString parameters,
 
   it('sends every alarm and its recovery to the topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    // No firewall here (firewall=false, own web ACL): no firewall alarms.
-    expect(alarms).toHaveLength(8);
+    // No firewall here (firewall=false, own web ACL): no firewall alarms; ReleaseRefused (verifyRelease is on).
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC]);

@@ -28,6 +28,8 @@ export { startCluster } from './cluster.ts';
 export type { Cluster, ClusterOptions } from './cluster.ts';
 export { httpGet } from './http.ts';
 export { startFakeKubelet } from './kubelet.ts';
+export { startRegistry } from './registry.ts';
+export type { Registry } from './registry.ts';
 export type { FakeKubelet } from './kubelet.ts';
 export type { GetOptions, GetResult } from './http.ts';
 export { apiStatus, makeClients, makeKubeConfig } from './kube.ts';

@@ -5,12 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { binaries, lambdaRiePath } from './paths.ts';
 
-export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'moto' | 'cfn-lint' | 'openssl' | 'lambda';
+export type Part = 'kube-apiserver' | 'kube-controller-manager' | 'etcd' | 'registry' | 'moto' | 'cfn-lint' | 'openssl' | 'lambda';
 
 const files: Record<Exclude<Part, 'openssl' | 'lambda'>, string> = {
   'kube-apiserver': binaries.kubeApiserver,
   'kube-controller-manager': binaries.kubeControllerManager,
   etcd: binaries.etcd,
+  registry: binaries.registry,
   moto: binaries.motoServer,
   'cfn-lint': binaries.cfnLint,
 };

@@ -17,6 +17,7 @@ export const binaries = {
   kubeApiserver: join(e2eCache, 'bin', 'kube-apiserver'),
   kubeControllerManager: join(e2eCache, 'bin', 'kube-controller-manager'),
   etcd: join(e2eCache, 'bin', 'etcd'),
+  registry: join(e2eCache, 'bin', 'registry'),
   motoServer: join(e2eCache, 'venv', 'bin', 'moto_server'),
   cfnLint: join(e2eCache, 'venv', 'bin', 'cfn-lint'),
   /** Python of the venv holding aws-sam-cli (the API Gateway emulation runs on it). */

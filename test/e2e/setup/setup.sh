@@ -3,6 +3,7 @@
 #   .cache/e2e/bin/kube-apiserver  built from the published k8s.io/kubernetes module (kube-apiserver/go.mod)
 #   .cache/e2e/bin/kube-controller-manager  from the same module and go.mod (kube-controller-manager/go.mod links to it)
 #   .cache/e2e/bin/etcd            built from go.etcd.io/etcd/server/v3 (etcd/go.mod)
+#   .cache/e2e/bin/registry        the CNCF distribution registry, cmd/registry (registry/go.mod)
 #   .cache/e2e/venv                Python venv with moto[server] and cfn-lint (requirements.txt)
 #   .cache/e2e/lambda-venv         Python venv with aws-sam-cli: the Runtime Interface Emulator and SAM's
 #                                  local API Gateway service (lambda-requirements.txt)
@@ -98,6 +99,7 @@ t0=$(date +%s)
 # --- Go parts ---------------------------------------------------------------------------
 kube_mod="$here/kube-apiserver"
 etcd_mod="$here/etcd"
+registry_mod="$here/registry"
 kube_version="$(sed -n 's/^require k8s\.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$kube_mod/go.mod")"
 etcd_version="$(sed -n 's/^require go\.etcd\.io\/etcd\/server\/v3 \(v[0-9.]*\)$/\1/p' "$etcd_mod/go.mod")"
 
@@ -153,6 +155,10 @@ elif command -v go >/dev/null 2>&1; then
   start_part kube-apiserver+kube-controller-manager build_kube_parts
   start_part etcd build_go_part etcd "$etcd_mod" \
     go.etcd.io/etcd/server/v3 "$bin/etcd" "$ETCD_BUILD_TIMEOUT" "$GO_LDFLAGS"
+  registry_version="$(sed -n 's/^require github\.com\/distribution\/distribution\/v3 \(v[0-9.]*\)$/\1/p' "$registry_mod/go.mod")"
+  start_part registry build_go_part registry "$registry_mod" \
+    github.com/distribution/distribution/v3/cmd/registry "$bin/registry" "$ETCD_BUILD_TIMEOUT" \
+    "$GO_LDFLAGS -X github.com/distribution/distribution/v3/version.version=$registry_version"
 else
   missing "go is not on PATH: it is needed to build kube-apiserver ${kube_version} and etcd ${etcd_version}"
 fi
@@ -276,6 +282,7 @@ fi
 {
   echo "kubernetes=${kube_version}"
   echo "etcd=${etcd_version}"
+  echo "registry=${registry_version:-}"
   sed -n 's/^\([a-z0-9_-]*\)\(\[[a-z]*\]\)\{0,1\}==\([^ ]*\)$/\1=\3/p' "$here/requirements.txt" "$here/lambda-requirements.txt"
   sed -n 's/^    "aws-lambda-ric": "\(.*\)"$/aws-lambda-ric=\1/p' "$here/lambda-ric/package.json"
 } >"$cache/versions.txt"
