@@ -21,8 +21,8 @@ import { median } from './stats.ts';
  * received (the emulator starts the runtime on the first invocation, so this is process start,
  * the runtime client, the module's init, the SSM read and the review), against the same for an
  * empty handler (the floor). The emulator reports no usable init duration, so it is measured
- * from outside. Variants: the stack's configuration (release from SSM, no source maps), the same
- * with `--enable-source-maps` (what the stack set before), and the release from the environment.
+ * from outside. Variants: the stack's configuration (release from SSM, `--enable-source-maps`), the
+ * same without source maps, and the release from the environment (no source maps).
  */
 
 export interface LambdaColdVariant {
@@ -127,8 +127,8 @@ export async function runLambdaCold(options: { quick: boolean; log: (line: strin
     const withoutSsm = Object.fromEntries(Object.entries(lambdaEnv).filter(([k]) => k !== 'SSM_VERSION_PARAMETER' && k !== 'SSM_IMAGE_PARAMETER'));
     const variants = [
       { name: 'empty handler (floor)', root: emptyRoot, env: lambdaEnv },
-      { name: 'bundle, release from SSM (the stack)', root: functionRoot, env: lambdaEnv },
-      { name: 'bundle, release from SSM, with --enable-source-maps', root: functionRoot, env: { ...lambdaEnv, NODE_OPTIONS: '--enable-source-maps' } },
+      { name: 'bundle, release from SSM, --enable-source-maps (the stack)', root: functionRoot, env: { ...lambdaEnv, NODE_OPTIONS: '--enable-source-maps' } },
+      { name: 'bundle, release from SSM, no source maps', root: functionRoot, env: lambdaEnv },
       { name: 'bundle, release from the environment', root: functionRoot, env: { ...withoutSsm, SIDECAR_VERSION: '1.3.0', SIDECAR_IMAGE: 'my-org/my-sidecar' } },
     ];
     const event = JSON.stringify(restEvent({ body: reviewBody({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } }, 'cold').toString('utf8'), path: '/mutate/bench-path-token-0123456789' }));
