@@ -10,7 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -20,7 +20,7 @@ import type { WebhookSelection } from '../webhook-config/selection.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
 import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
 import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
-import { HANDLER_BUNDLE } from './handler-bundle.ts';
+import { localBundling } from './local-bundling.ts';
 import type { Monitoring } from './monitoring.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
@@ -104,22 +104,7 @@ export class DriftMonitor extends Construct {
         WEBHOOK_NAMESPACE_SELECTOR: JSON.stringify(selection.namespaceSelector),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: HANDLER_BUNDLE.target,
-        minify: HANDLER_BUNDLE.minify,
-        sourceMap: HANDLER_BUNDLE.sourceMap,
-        sourcesContent: HANDLER_BUNDLE.sourcesContent,
-        mainFields: [...HANDLER_BUNDLE.mainFields],
-        bundleAwsSDK: true,
-        externalModules: [],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${templateFile}" "${outputDir}/${BUNDLED_TEMPLATE_FILE}"`],
-        },
-      },
+      bundling: localBundling(templateFile),
     });
 
     const target = new targets.LambdaFunction(this.function, { retryAttempts: 0 });

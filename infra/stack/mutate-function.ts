@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { registryTarget } from '../../functions/core/release-check.ts';
@@ -13,6 +13,7 @@ import { functionEnvironment } from '../settings/function-environment.ts';
 import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
 import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
 import { HANDLER_BUNDLE } from './handler-bundle.ts';
+import { localBundling } from './local-bundling.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -138,22 +139,7 @@ export class MutateFunction extends Construct {
         handler: 'handler',
         projectRoot: REPO_ROOT,
         depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.CJS,
-          target: HANDLER_BUNDLE.target,
-          minify: HANDLER_BUNDLE.minify,
-          sourceMap: HANDLER_BUNDLE.sourceMap,
-          sourcesContent: HANDLER_BUNDLE.sourcesContent,
-          mainFields: [...HANDLER_BUNDLE.mainFields],
-          bundleAwsSDK: true,
-          externalModules: [],
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) => [`cp "${templateFile}" "${outputDir}/${BUNDLED_TEMPLATE_FILE}"`],
-          },
-        },
+        bundling: localBundling(templateFile),
       });
     }
 
