@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { SidecarTemplate } from '../../functions/core/template/pod-fragment.ts';
 import { settingsFromEnv, SettingsError as FunctionSettingsError, type TemplateFileReader } from '../../functions/shell/settings.ts';
 import { yamlTemplateReader } from '../../functions/shell/yaml-template-reader.ts';
-import type { SidecarInjectorSettings } from './settings.ts';
+import { SettingsError, type SidecarInjectorSettings } from './settings.ts';
 
 /** The template file's name inside the function's bundle (next to index.js, in LAMBDA_TASK_ROOT). */
 export const BUNDLED_TEMPLATE_FILE = 'sidecar-template.json';
@@ -24,6 +25,26 @@ export function resolveSidecarTemplate(s: SidecarInjectorSettings): { template: 
   if (!resolved) resolvedBySettings.set(s, (resolved = resolveUncached(s)));
   return resolved;
 }
+
+/**
+ * The resolved template written as JSON to a file of its own, for the functions' bundles (the
+ * webhook's and the drift check's); written once per synth. A template that does not resolve
+ * throws the SettingsError naming its problems.
+ */
+export function bundledTemplate(s: SidecarInjectorSettings): { template: SidecarTemplate; file: string } {
+  let bundled = bundledBySettings.get(s);
+  if (!bundled) {
+    const resolved = resolveSidecarTemplate(s);
+    if ('problems' in resolved) throw new SettingsError(resolved.problems);
+    const file = join(mkdtempSync(join(tmpdir(), 'sidecar-template-')), BUNDLED_TEMPLATE_FILE);
+    writeFileSync(file, `${JSON.stringify(resolved.template.fragment, null, 2)}\n`);
+    bundled = { template: resolved.template, file };
+    bundledBySettings.set(s, bundled);
+  }
+  return bundled;
+}
+
+const bundledBySettings = new WeakMap<SidecarInjectorSettings, { template: SidecarTemplate; file: string }>();
 
 const resolvedBySettings = new WeakMap<SidecarInjectorSettings, { template: SidecarTemplate } | { problems: string[] }>();
 

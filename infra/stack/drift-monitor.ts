@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,8 +15,8 @@ import { stringify } from 'yaml';
 import { DRIFT_GROUP, driftRbac } from '../../functions/drift/rbac.ts';
 import type { WebhookSelection } from '../webhook-config/selection.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
-import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
-import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { bundledTemplate } from '../settings/sidecar-template.ts';
 import { localBundling } from './local-bundling.ts';
 import type { Monitoring } from './monitoring.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
@@ -75,10 +72,8 @@ export class DriftMonitor extends Construct {
       inlinePolicies: { DriftFunction: new iam.PolicyDocument({ statements }) },
     });
 
-    const resolved = resolveSidecarTemplate(settings);
-    if ('problems' in resolved) throw new SettingsError(resolved.problems);
-    const templateFile = join(mkdtempSync(join(tmpdir(), 'sidecar-template-')), BUNDLED_TEMPLATE_FILE);
-    writeFileSync(templateFile, `${JSON.stringify(resolved.template.fragment, null, 2)}\n`);
+    const resolved = bundledTemplate(settings);
+    const templateFile = resolved.file;
 
     this.function = new NodejsFunction(this, 'Handler', {
       entry: DRIFT_ENTRY,

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { registryTarget } from '../../functions/core/release-check.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
-import { SettingsError, type SidecarInjectorSettings } from '../settings/settings.ts';
-import { BUNDLED_TEMPLATE_FILE, resolveSidecarTemplate } from '../settings/sidecar-template.ts';
+import type { SidecarInjectorSettings } from '../settings/settings.ts';
+import { BUNDLED_TEMPLATE_FILE, bundledTemplate } from '../settings/sidecar-template.ts';
 import { HANDLER_BUNDLE } from './handler-bundle.ts';
 import { localBundling } from './local-bundling.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
@@ -105,10 +105,8 @@ export class MutateFunction extends Construct {
 
     // The template, validated at synth with the function's own parser, travels inside the bundle
     // as JSON; the asset hash covers the bundle's output, so a template change is a new version.
-    const resolved = resolveSidecarTemplate(settings);
-    if ('problems' in resolved) throw new SettingsError(resolved.problems);
-    const templateFile = join(mkdtempSync(join(tmpdir(), 'sidecar-template-')), BUNDLED_TEMPLATE_FILE);
-    writeFileSync(templateFile, `${JSON.stringify(resolved.template.fragment, null, 2)}\n`);
+    const resolved = bundledTemplate(settings);
+    const templateFile = resolved.file;
 
     const common = {
       runtime: lambda.Runtime.NODEJS_24_X,
