@@ -7,12 +7,13 @@
 //   node --import tsx production-path.ts <bundle file> <cases.json> <rounds scale>
 //
 // Per body, three things are timed in rotating order, round after round: the floor
-// (JSON.parse of the body), the core (parse, decide, respond, stringify: the pure part), and the
+// (JSON.parse of the body), the core (parse, decide, and the answer's JSON as the service writes
+// it, admissionResponseJson: the pure part), and the
 // handler (the bundle's export, with the event and a context). The results go back over IPC.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { admissionResponse, readAdmissionReview } from '../../../functions/core/admission-review.ts';
+import { admissionResponseJson, readAdmissionReview } from '../../../functions/core/admission-review.ts';
 import { decide } from '../../../functions/core/decide.ts';
 import type { InjectorConfig } from '../../../functions/core/injector-config.ts';
 import { settingsFromEnv } from '../../../functions/shell/settings.ts';
@@ -65,7 +66,7 @@ function floorOnce(i: number): void {
 function coreOnce(i: number): void {
   const read = readAdmissionReview(JSON.parse(events[i]!.body as string));
   if ('error' in read) throw new Error(read.error);
-  sink += JSON.stringify(admissionResponse(read.request.uid, decide(read.request, config))).length;
+  sink += admissionResponseJson(read.request.uid, decide(read.request, config)).length;
 }
 
 async function handlerOnce(i: number): Promise<void> {
