@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { proxyResult, requestFromProxyEvent, type ProxyEvent } from '../shell/proxy-event.ts';
 import { errorAnswer } from '../shell/review-service.ts';
 import { createRuntime } from '../shell/runtime.ts';
@@ -26,13 +25,33 @@ const runtime = createRuntime();
 // release source and retried by the next request; it never fails the init.
 runtime.releaseSource?.current().catch(() => undefined);
 
-async function mutate(event: ProxyEvent): Promise<APIGatewayProxyResult> {
-  const request = requestFromProxyEvent(event);
-  if ('error' in request) {
-    runtime.telemetry.failed({ status: 400, error: request.error, durationMs: 0 });
-    return proxyResult(errorAnswer(400, request.error));
+// Powertools' own rule for cold_start: the first invocation of the environment, unless
+// provisioned concurrency made the environment ready before any request.
+let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
+
+async function mutate(event: ProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  const invocation = {
+    awsRequestId: context.awsRequestId,
+    functionName: context.functionName,
+    invokedFunctionArn: context.invokedFunctionArn,
+    memoryLimitInMB: context.memoryLimitInMB,
+    coldStart,
+  };
+  coldStart = false;
+  try {
+    const request = requestFromProxyEvent(event);
+    if ('error' in request) {
+      runtime.telemetry.failed({ status: 400, error: request.error, durationMs: 0 });
+      return proxyResult(errorAnswer(400, request.error));
+    }
+    request.invocation = invocation;
+    return proxyResult(await runtime.service.handle(request));
+  } finally {
+    // The review's metrics are in its own line; this publishes what went through Powertools'
+    // Metrics (failures, SSM refreshes), when there is any. In place of Powertools' logMetrics
+    // middleware, which would warn on every invocation that stored nothing.
+    runtime.telemetry.flush();
   }
-  return proxyResult(await runtime.service.handle(request));
 }
 
 // timeoutEarlyInMillis 0: middy's early-timeout answer would arm a timer and an AbortController
@@ -42,5 +61,4 @@ export const handler = middy<ProxyEvent, APIGatewayProxyResult>({ timeoutEarlyIn
   // logEvent pinned off: the event holds the pod, whose env values can be secrets, and
   // Powertools would otherwise log it whenever POWERTOOLS_LOGGER_LOG_EVENT=true.
   .use(injectLambdaContext(runtime.telemetry.logger, { resetKeys: true, logEvent: false }))
-  .use(logMetrics(runtime.telemetry.metrics))
   .handler(mutate);

@@ -4,6 +4,7 @@ import { chooseCohort, type Cohort } from '../core/fleet/cohort.ts';
 import { podDisplayName } from '../core/pod-view.ts';
 import type { AdmissionRequest } from '../core/types.ts';
 import { pathTokenMatcher } from './path-token.ts';
+import type { Invocation } from './review-line.ts';
 import { ReleaseUnavailableError, type ReleaseSource } from './release-source.ts';
 import type { Settings } from './settings.ts';
 import type { Telemetry } from './telemetry.ts';
@@ -21,6 +22,8 @@ export interface ReviewHttpRequest {
    * turning it into bytes and back costs two copies of the body, a millisecond at 1.5 MB).
    */
   body: Buffer | string;
+  /** The Lambda invocation that carried it, for the review's log line; none on the local server. */
+  invocation?: Invocation;
 }
 
 export interface ReviewHttpAnswer {
@@ -95,7 +98,7 @@ export function createReviewService(deps: ReviewServiceDeps): ReviewService {
       decision = decideWithRelease(admission, { ...settings.injector, release });
     }
     const body = admissionResponseJson(admission.uid, decision);
-    telemetry.reviewed({ ...describe(admission, decision, now() - started, releaseStale), ...(cohort ? { cohort } : {}) });
+    telemetry.reviewed({ ...describe(admission, decision, now() - started, releaseStale), ...(cohort ? { cohort } : {}) }, request.invocation);
     return { statusCode: 200, body };
   }
 

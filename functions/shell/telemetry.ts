@@ -1,11 +1,13 @@
 import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Action } from '../core/decide.ts';
+import { reviewLineWriter, type Invocation } from './review-line.ts';
 import type { RefreshEvent } from './ssm-release-source.ts';
 
 /**
- * Structured logs and CloudWatch embedded-format metrics, through Powertools. One log line
- * per review with who, what and why, never the pod itself: env values can be secrets.
+ * Structured logs and CloudWatch embedded-format metrics. One line per review with who, what
+ * and why, never the pod itself (env values can be secrets), carrying the review's metrics too
+ * (review-line.ts); everything else through Powertools' Logger and Metrics.
  */
 
 export interface ReviewRecord {
@@ -35,20 +37,13 @@ export interface FailureRecord {
 export interface Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Publishes the metrics stored so far (the local server's per-request flush; middy's logMetrics does it in Lambda). */
+  /** Publishes the Powertools metrics stored so far, if any: after every invocation and every local request. */
   flush(): void;
-  reviewed(record: ReviewRecord): void;
+  /** The review's line: its log record and metrics. `invocation` is the Lambda invocation, when there is one. */
+  reviewed(record: ReviewRecord, invocation?: Invocation): void;
   failed(record: FailureRecord): void;
   releaseRefreshed(event: RefreshEvent): void;
 }
-
-const ACTION_METRIC: Record<Action, string> = {
-  inject: 'Injected',
-  converge: 'Converged',
-  upgrade: 'Upgraded',
-  unchanged: 'Unchanged',
-  skip: 'Skipped',
-};
 
 export const SERVICE_NAME_DEFAULT = 'sidecar-injector';
 export const METRICS_NAMESPACE_DEFAULT = 'SidecarInjector';
@@ -69,28 +64,27 @@ export function createTelemetry(env: Record<string, string | undefined> = proces
   // review against a 23 us JSON.parse floor).
   const metricsEnabled = metrics.enabled;
   const infoEnabled = () => logger.level <= LogLevelThreshold.INFO;
+  // The review line follows the logger's level, which Powertools already lowers to Lambda's own
+  // application log level (AWS_LAMBDA_LOG_LEVEL): a line with "level":"INFO" is only written when
+  // Lambda would keep it, and below INFO only the metrics part, which has no level to filter on.
+  const reviewLine = reviewLineWriter({
+    serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE_DEFAULT,
+    info: infoEnabled,
+    metrics: metricsEnabled,
+    traceHeader: () => (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId(): string | undefined } } }).awslambda?.InvokeStore?.getXRayTraceId() ?? process.env._X_AMZN_TRACE_ID,
+  });
 
   return {
     logger,
     metrics,
     flush() {
-      if (metricsEnabled) metrics.publishStoredMetrics();
+      // Only when something was stored: Powertools warns on every publish with no metrics.
+      if (metricsEnabled && metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     },
-    reviewed(record) {
-      if (infoEnabled()) {
-        const message = record.action === 'skip' ? `skipped: ${record.reason}` : `${record.action}: ${record.reason}`;
-        logger.info(message, { review: record });
-      }
-      if (!metricsEnabled) return;
-      metrics.addMetric('Reviews', MetricUnit.Count, 1);
-      metrics.addMetric(ACTION_METRIC[record.action], MetricUnit.Count, 1);
-      metrics.addMetric('AdmissionLatency', MetricUnit.Milliseconds, record.durationMs);
-      if (record.releaseStale) metrics.addMetric('ConfigServedStale', MetricUnit.Count, 1);
-      if (record.action === 'skip') {
-        const single = metrics.singleMetric();
-        single.addDimension('reason', record.reason);
-        single.addMetric('SkippedByReason', MetricUnit.Count, 1);
-      }
+    reviewed(record, invocation) {
+      const line = reviewLine(record, invocation);
+      if (line !== undefined) process.stdout.write(`${line}\n`);
     },
     failed(record) {
       const log = record.status >= 500 ? logger.error.bind(logger) : logger.warn.bind(logger);

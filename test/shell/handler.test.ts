@@ -271,6 +271,19 @@ describe('handler with the default (environment) release', () => {
     expect((emf[0]!._aws as any).CloudWatchMetrics[0].Namespace).toBe('SidecarInjector');
   });
 
+  it('writes one line per review, log record and metrics together, and nothing else (no empty-metrics warning)', async () => {
+    const first = await call(handler, restEvent, { body: JSON.stringify(sampleReview()) });
+    expect(first.status).toBe(200);
+    output.clear();
+    const { status } = await call(handler, restEvent, { body: JSON.stringify(sampleReview()) });
+    expect(status).toBe(200);
+    const lines = output.text().split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'INFO', function_request_id: expect.any(String), Reviews: 1, Injected: 1 });
+    expect(output.text()).not.toContain('No application metrics to publish');
+  });
+
   it('counts a skip by reason', async () => {
     const review = sampleReview();
     review.request.object.metadata.annotations = { 'injector.my-company.com/inject': 'false' };
