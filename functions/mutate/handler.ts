@@ -1,9 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { proxyResult, requestFromProxyEvent, type ProxyEvent } from '../shell/proxy-event.ts';
 import { errorAnswer } from '../shell/review-service.ts';
 import { createRuntime } from '../shell/runtime.ts';
+import { loggerContext } from './logger-context.ts';
 
 /**
  * The Lambda entry point behind API Gateway. Settings, SSM client and cache live outside the
@@ -58,7 +58,6 @@ async function mutate(event: ProxyEvent, context: Context): Promise<APIGatewayPr
 // on every invocation; the API server gets a 5xx from API Gateway either way when the function
 // times out, and the function's timeout (7 s) already sits below the integration's and the webhook's.
 export const handler = middy<ProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
-  // logEvent pinned off: the event holds the pod, whose env values can be secrets, and
-  // Powertools would otherwise log it whenever POWERTOOLS_LOGGER_LOG_EVENT=true.
-  .use(injectLambdaContext(runtime.telemetry.logger, { resetKeys: true, logEvent: false }))
+  // Never logs the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds the pod.
+  .use(loggerContext(runtime.telemetry.logger, process.env))
   .handler(mutate);
