@@ -9,11 +9,13 @@ import { timingSafeEqual } from 'node:crypto';
  */
 export function pathTokenMatcher(token: string): (path: string) => boolean {
   const expected = Buffer.from(token, 'utf8');
+  // One buffer for every request: the comparison is synchronous, so no two requests share it at once.
+  const given = Buffer.alloc(expected.length);
   return (path) => {
     let end = path.length;
     while (end > 0 && path[end - 1] === '/') end--;
     const last = path.slice(path.lastIndexOf('/', end - 1) + 1, end);
-    const given = Buffer.alloc(expected.length);
+    given.fill(0);
     given.write(last, 'utf8');
     const same = timingSafeEqual(given, expected);
     return same && Buffer.byteLength(last, 'utf8') === expected.length;
