@@ -81,10 +81,14 @@ function largestPackages(metafile: Metafile, outfile: string): Array<{ name: str
  * The stack ships CommonJS (see infra/stack/handler-bundle.ts for why); `format: 'esm'` is
  * there to compare, with `npm run bench -- --only=cold --esm`.
  */
-export async function bundleHandler(outdir: string, format: 'esm' | 'cjs' = HANDLER_BUNDLE.format): Promise<{ file: string; bytes: number; metafile: Metafile }> {
+export async function bundleHandler(
+  outdir: string,
+  format: 'esm' | 'cjs' = HANDLER_BUNDLE.format,
+  entry = join(REPO_ROOT, 'functions', 'mutate', 'handler.ts'),
+): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   const file = join(outdir, format === 'esm' ? 'index.mjs' : 'index.cjs');
   const result = await build({
-    entryPoints: [join(REPO_ROOT, 'functions', 'mutate', 'handler.ts')],
+    entryPoints: [entry],
     outfile: file,
     bundle: true,
     format,
@@ -169,10 +173,16 @@ export async function runColdStart(options: { quick: boolean; profile: boolean; 
     AWS_SECRET_ACCESS_KEY: 'bench-secret-not-real',
     ...(tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {}),
   });
+  // What the SSM read costs by itself, with the same esbuild settings: the SDK's client as the
+  // webhook uses it, and a prototype that signs the same request without the SDK's client.
+  const sdkOnly = await bundleHandler(join(dir, 'bundle-sdk-only'), HANDLER_BUNDLE.format, join(BENCH_DIR, 'entries', 'sdk-get-parameters.ts'));
+  const signedOnly = await bundleHandler(join(dir, 'bundle-signed-only'), HANDLER_BUNDLE.format, join(BENCH_DIR, 'entries', 'signed-get-parameters.ts'));
   const variants = [
     { name: 'empty module (floor)', args: ['empty', emptyFile], env: base },
     { name: 'bundle, release from env', args: ['handler', bundle.file, bodyFile], env: base },
     { name: 'bundle, release from SSM (local endpoint)', args: ['handler', bundle.file, bodyFile], env: ssmEnv(30) },
+    { name: `only the SDK's GetParameters (${(sdkOnly.bytes / 1024).toFixed(0)} KB)`, args: ['handler', sdkOnly.file, bodyFile], env: ssmEnv(30) },
+    { name: `only a signed GetParameters, no SDK client (prototype, ${(signedOnly.bytes / 1024).toFixed(0)} KB)`, args: ['handler', signedOnly.file, bodyFile], env: ssmEnv(30) },
   ];
   const runs = options.quick ? 5 : 15;
   const samples = variants.map(() => [] as Array<ColdRun & { status?: number; image?: string }>);

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { missingParts } from '../e2e/harness/parts.ts';
 import { binaries, lambdaRiePath } from '../e2e/harness/paths.ts';
 import { restEvent } from '../support/lambda-events.ts';
+import { HANDLER_BUNDLE } from '../../infra/stack/handler-bundle.ts';
 import { bundleHandler, localCertificate } from './cold-start.ts';
 import { reviewBody } from './pods.ts';
 import { productionEnvironment } from './production.ts';
-import { REPO_ROOT } from './processes.ts';
+import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { startSsmEndpoint } from './ssm-endpoint.ts';
 import { median } from './stats.ts';
 
@@ -110,7 +111,15 @@ export async function runLambdaCold(options: { quick: boolean; log: (line: strin
     // Task roots outside any package.json, as Lambda unpacks the zip into /var/task.
     const functionRoot = mkdtempSync(join(tmpdir(), 'bench-lambda-task-'));
     const emptyRoot = mkdtempSync(join(tmpdir(), 'bench-lambda-empty-'));
-    roots.push(functionRoot, emptyRoot);
+    // What the SSM read costs by itself under the same runtime: the SDK's client alone, and a
+    // prototype signing the same request without it (test/bench/entries/).
+    const sdkRoot = mkdtempSync(join(tmpdir(), 'bench-lambda-sdk-'));
+    const signedRoot = mkdtempSync(join(tmpdir(), 'bench-lambda-signed-'));
+    roots.push(functionRoot, emptyRoot, sdkRoot, signedRoot);
+    const sdkOnly = await bundleHandler(join(dir, 'bundle-sdk-only'), HANDLER_BUNDLE.format, join(BENCH_DIR, 'entries', 'sdk-get-parameters.ts'));
+    const signedOnly = await bundleHandler(join(dir, 'bundle-signed-only'), HANDLER_BUNDLE.format, join(BENCH_DIR, 'entries', 'signed-get-parameters.ts'));
+    copyFileSync(sdkOnly.file, join(sdkRoot, 'index.js'));
+    copyFileSync(signedOnly.file, join(signedRoot, 'index.js'));
     const production = productionEnvironment(functionRoot, endpoint.url);
     copyFileSync(bundle.file, join(functionRoot, 'index.js'));
     copyFileSync(`${bundle.file}.map`, join(functionRoot, 'index.js.map'));
@@ -130,6 +139,8 @@ export async function runLambdaCold(options: { quick: boolean; log: (line: strin
       { name: 'bundle, release from SSM, --enable-source-maps (the stack)', root: functionRoot, env: { ...lambdaEnv, NODE_OPTIONS: '--enable-source-maps' } },
       { name: 'bundle, release from SSM, no source maps', root: functionRoot, env: lambdaEnv },
       { name: 'bundle, release from the environment', root: functionRoot, env: { ...withoutSsm, SIDECAR_VERSION: '1.3.0', SIDECAR_IMAGE: 'my-org/my-sidecar' } },
+      { name: "only the SDK's GetParameters, nothing else", root: sdkRoot, env: lambdaEnv },
+      { name: 'only a signed GetParameters without the SDK client (prototype, not shipped)', root: signedRoot, env: lambdaEnv },
     ];
     const event = JSON.stringify(restEvent({ body: reviewBody({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } }, 'cold').toString('utf8'), path: '/mutate/bench-path-token-0123456789' }));
     const runs = options.quick ? 3 : 9;
