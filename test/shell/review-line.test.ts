@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../../functions/core/decide.ts';
 import { reviewLineWriter, type Invocation } from '../../functions/shell/review-line.ts';
+import { lambdaContext } from '../support/lambda-events.ts';
 import { captureOutput, type CapturedOutput } from '../support/output-capture.ts';
 
 /**
@@ -18,20 +19,7 @@ const NAMESPACE = 'SidecarInjector';
 const ACTION_METRIC: Record<Action, string> = { inject: 'Injected', converge: 'Converged', upgrade: 'Upgraded', unchanged: 'Unchanged', skip: 'Skipped' };
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1';
 
-const context = {
-  functionName: 'sidecar-injector-Default',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:sidecar-injector-Default',
-  memoryLimitInMB: '1024',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  callbackWaitsForEmptyEventLoop: true,
-  logGroupName: '/aws/lambda/x',
-  logStreamName: 'x',
-  getRemainingTimeInMillis: () => 7000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-};
+const context = lambdaContext();
 
 function record(action: Action, stale: boolean) {
   return {
