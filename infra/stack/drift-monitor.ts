@@ -7,7 +7,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -17,11 +16,10 @@ import type { WebhookSelection } from '../webhook-config/selection.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
 import { bundledTemplate } from '../settings/sidecar-template.ts';
-import { localBundling } from './local-bundling.ts';
+import { bundledFunction } from './bundled-function.ts';
 import type { Monitoring } from './monitoring.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DRIFT_ENTRY = fileURLToPath(new URL('../../functions/drift/handler.ts', import.meta.url));
 
 export interface DriftCluster {
@@ -38,7 +36,7 @@ export interface DriftCluster {
  * role to a Kubernetes group, which the RBAC printed in DriftRbacYaml lets read pods only.
  */
 export class DriftMonitor extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly alarm: cloudwatch.Alarm;
 
@@ -75,11 +73,10 @@ export class DriftMonitor extends Construct {
     const resolved = bundledTemplate(settings);
     const templateFile = resolved.file;
 
-    this.function = new NodejsFunction(this, 'Handler', {
+    this.function = bundledFunction(this, 'Handler', {
+      prebuilt: 'drift',
       entry: DRIFT_ENTRY,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      templateFile,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
@@ -99,7 +96,6 @@ export class DriftMonitor extends Construct {
         WEBHOOK_NAMESPACE_SELECTOR: JSON.stringify(selection.namespaceSelector),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: localBundling(templateFile),
     });
 
     const target = new targets.LambdaFunction(this.function, { retryAttempts: 0 });

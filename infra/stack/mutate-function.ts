@@ -1,30 +1,17 @@
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { registryTarget } from '../../functions/core/release-check.ts';
 import { functionEnvironment } from '../settings/function-environment.ts';
 import type { SidecarInjectorSettings } from '../settings/settings.ts';
-import { BUNDLED_TEMPLATE_FILE, bundledTemplate } from '../settings/sidecar-template.ts';
-import { HANDLER_BUNDLE } from './handler-bundle.ts';
-import { localBundling } from './local-bundling.ts';
+import { bundledTemplate } from '../settings/sidecar-template.ts';
+import { bundledFunction } from './bundled-function.ts';
 import type { ReleaseParameters } from './release-parameters.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/mutate/handler.ts', import.meta.url));
-/**
- * The handler bundle the package ships (`npm run build` writes dist/handler/ beside dist/index.js,
- * the module this file is bundled into). Present: the function is made from it, so an app that
- * installed the package needs neither esbuild nor this repository's lock file. Absent (this
- * repository's checkout, where this file runs as TypeScript): NodejsFunction bundles the source.
- */
-const PREBUILT_HANDLER_DIR = fileURLToPath(new URL('./handler/', import.meta.url));
 
 /**
  * The admission function: Node.js 24 on arm64 (cheaper per GB-second than x86 and as fast for
@@ -124,22 +111,7 @@ export class MutateFunction extends Construct {
       // The ceiling on the bill and on what this function can take from the account's other functions.
       reservedConcurrentExecutions: settings.reservedConcurrency,
     } satisfies Partial<lambda.FunctionProps>;
-    if (existsSync(join(PREBUILT_HANDLER_DIR, HANDLER_BUNDLE.outputFile))) {
-      // The package's prebuilt bundle, with the template beside it as the bundling hook would put it.
-      const assetDir = mkdtempSync(join(tmpdir(), 'sidecar-injector-handler-'));
-      for (const file of [HANDLER_BUNDLE.outputFile, `${HANDLER_BUNDLE.outputFile}.map`]) copyFileSync(join(PREBUILT_HANDLER_DIR, file), join(assetDir, file));
-      copyFileSync(templateFile, join(assetDir, BUNDLED_TEMPLATE_FILE));
-      this.function = new lambda.Function(this, 'Handler', { ...common, code: lambda.Code.fromAsset(assetDir), handler: 'index.handler' });
-    } else {
-      this.function = new NodejsFunction(this, 'Handler', {
-        ...common,
-        entry: HANDLER_ENTRY,
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-        bundling: localBundling(templateFile),
-      });
-    }
+    this.function = bundledFunction(this, 'Handler', { ...common, prebuilt: 'handler', entry: HANDLER_ENTRY, templateFile });
 
     // API Gateway calls the alias, so provisioned concurrency (which needs a version) applies.
     this.alias = new lambda.Alias(this, 'Live', {
