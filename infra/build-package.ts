@@ -3,6 +3,9 @@
 //                        node_modules imports stay imports (aws-cdk-lib and constructs are peers)
 //   dist/handler/        the Lambda handler, bundled as the stack bundles it (HANDLER_BUNDLE), so
 //                        an app needs neither esbuild nor this repository's lock file
+//   dist/drift/          the drift check's function, the same way
+//   dist/cli/main.js     the `sidecar-injector` command, one ES module (dependencies stay imports),
+//                        at the sources' depth so that it finds package.json as they do
 //   dist/types/          the declarations (tsc), relative imports ending in .js
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,18 +30,32 @@ await build({
   logLevel: 'warning',
 });
 
+for (const [entry, dir] of [[join('mutate', 'handler.ts'), 'handler'], [join('drift', 'handler.ts'), 'drift']] as const) {
+  await build({
+    entryPoints: [join(root, 'functions', entry)],
+    outfile: join(dist, dir, HANDLER_BUNDLE.outputFile),
+    bundle: true,
+    format: HANDLER_BUNDLE.format,
+    platform: 'node',
+    target: HANDLER_BUNDLE.target,
+    minify: HANDLER_BUNDLE.minify,
+    sourcemap: 'external',
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
+    external: [],
+    logLevel: 'warning',
+  });
+}
+
 await build({
-  entryPoints: [join(root, 'functions', 'mutate', 'handler.ts')],
-  outfile: join(dist, 'handler', HANDLER_BUNDLE.outputFile),
+  entryPoints: [join(root, 'functions', 'cli', 'main.ts')],
+  outfile: join(dist, 'cli', 'main.js'),
   bundle: true,
-  format: HANDLER_BUNDLE.format,
+  format: 'esm',
   platform: 'node',
-  target: HANDLER_BUNDLE.target,
-  minify: HANDLER_BUNDLE.minify,
-  sourcemap: 'external',
-  sourcesContent: HANDLER_BUNDLE.sourcesContent,
-  mainFields: [...HANDLER_BUNDLE.mainFields],
-  external: [],
+  target: 'node22',
+  packages: 'external',
+  sourcemap: true,
   logLevel: 'warning',
 });
 

@@ -37,6 +37,7 @@ describe.skipIf(!npmAvailable)('the package installed from its tarball into a fr
   let app: string;
   let installed: string;
   let synth: { status: number | null; out: string };
+  let driftSynth: { status: number | null; out: string };
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sidecar-injector-package-'));
@@ -56,10 +57,26 @@ describe.skipIf(!npmAvailable)('the package installed from its tarball into a fr
     );
     expect(install.status, install.out).toBe(0);
     installed = join(app, 'node_modules', 'sidecar-injector');
-    synth = run(process.execPath, [join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '-o', 'cdk.out'], app, {
-      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-      CDK_DISABLE_VERSION_CHECK: 'true',
-    });
+    const cdk = (args: string[]) =>
+      run(process.execPath, [join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', ...args], app, {
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+        CDK_DISABLE_VERSION_CHECK: 'true',
+      });
+    synth = cdk(['-o', 'cdk.out']);
+    // The drift check is the stack's second function: it must come prebuilt too.
+    writeFileSync(
+      join(app, 'drift-app.ts'),
+      [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import { SidecarInjector } from 'sidecar-injector';",
+        'const app = new App();',
+        "new SidecarInjector(new Stack(app, 'Drift'), 'SidecarInjector', {",
+        `  driftClusterName: 'prod', driftClusterEndpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', driftClusterCertificateAuthority: '${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}',`,
+        '});',
+        'app.synth();',
+      ].join('\n'),
+    );
+    driftSynth = cdk(['--app', 'npx tsx drift-app.ts', '-o', 'cdk.out.drift']);
   }, 600_000);
   afterAll(() => {
     if (work && process.env.E2E_KEEP_RUNS !== '1') rmSync(work, { recursive: true, force: true });
@@ -75,7 +92,10 @@ describe.skipIf(!npmAvailable)('the package installed from its tarball into a fr
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/types/infra/index.d.ts');
     expect(files).toContain('dist/handler/index.js');
-    expect(files.filter((f) => f.startsWith('dist/') && f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files).toContain('dist/drift/index.js');
+    expect(files).toContain('dist/cli/main.js');
+    // No TypeScript at run time anywhere in the package: declarations only.
+    expect(files.filter((f) => !f.startsWith('node_modules/') && (f.endsWith('.ts') || f.endsWith('.mts')) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('test/') || f.includes('/bench/') || f.endsWith('.test.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, any>;
     expect(manifest.peerDependencies).toHaveProperty('aws-cdk-lib');
@@ -98,5 +118,27 @@ describe.skipIf(!npmAvailable)('the package installed from its tarball into a fr
     const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThan(0);
     for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Alarms');
+  });
+
+  it('the drift check\'s function is made from the shipped bundle too (no esbuild, no lock file)', () => {
+    expect(driftSynth.status, driftSynth.out).toBe(0);
+    const template = JSON.parse(readFileSync(join(app, 'cdk.out.drift', 'Drift.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> };
+    const drift = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('Sidecar injector drift check'));
+    expect(drift, 'the drift function').toBeDefined();
+    const asset = join(app, 'cdk.out.drift', drift!.Metadata['aws:asset:path']);
+    expect(readFileSync(join(asset, 'index.js'))).toEqual(readFileSync(join(installed, 'dist', 'drift', 'index.js')));
+    expect(readdirSync(asset)).toContain('sidecar-template.json');
+  });
+
+  it('the sidecar-injector command runs the built JavaScript: version, and inject from stdin', () => {
+    const bin = join(app, 'node_modules', '.bin', 'sidecar-injector');
+    const version = spawnSync(process.execPath, [bin, 'version'], { cwd: app, encoding: 'utf8', env: childEnv({}) });
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(`sidecar-injector ${(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version}`);
+    const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
+    const injected = spawnSync(process.execPath, [bin, 'inject', '-f', '-', '-o', 'json', '--ignore-selection'], { cwd: app, encoding: 'utf8', input: pod, env: childEnv({}) });
+    expect(injected.status, injected.stderr).toBe(0);
+    const out = JSON.parse(injected.stdout) as { spec: { containers: Array<{ name: string }> } };
+    expect(out.spec.containers.map((c) => c.name)).toContain('my-sidecar');
   });
 });
