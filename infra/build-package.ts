@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { HANDLER_BUNDLE } from './stack/handler-bundle.ts';
+import { HANDLER_BUNDLE, handlerBuildOptions } from './stack/handler-bundle.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = join(root, 'dist');
@@ -31,20 +31,7 @@ await build({
 });
 
 for (const [entry, dir] of [[join('mutate', 'handler.ts'), 'handler'], [join('drift', 'handler.ts'), 'drift']] as const) {
-  await build({
-    entryPoints: [join(root, 'functions', entry)],
-    outfile: join(dist, dir, HANDLER_BUNDLE.outputFile),
-    bundle: true,
-    format: HANDLER_BUNDLE.format,
-    platform: 'node',
-    target: HANDLER_BUNDLE.target,
-    minify: HANDLER_BUNDLE.minify,
-    sourcemap: 'external',
-    sourcesContent: HANDLER_BUNDLE.sourcesContent,
-    mainFields: [...HANDLER_BUNDLE.mainFields],
-    external: [],
-    logLevel: 'warning',
-  });
+  await build(handlerBuildOptions(join(root, 'functions', entry), join(dist, dir, HANDLER_BUNDLE.outputFile)));
 }
 
 await build({

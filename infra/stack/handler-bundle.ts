@@ -18,3 +18,21 @@ export const HANDLER_BUNDLE = {
   sourcesContent: false,
   mainFields: ['module', 'main'],
 } as const;
+
+/** esbuild's options for bundling a function entry with HANDLER_BUNDLE's settings (the package build, the benchmark). */
+export function handlerBuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: HANDLER_BUNDLE.format,
+    platform: 'node' as const,
+    target: HANDLER_BUNDLE.target,
+    minify: HANDLER_BUNDLE.minify,
+    sourcemap: 'external' as const,
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    mainFields: [...HANDLER_BUNDLE.mainFields] as string[],
+    external: [] as string[],
+    logLevel: 'warning' as const,
+  };
+}

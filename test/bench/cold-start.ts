@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { HANDLER_BUNDLE } from '../../infra/stack/handler-bundle.ts';
+import { HANDLER_BUNDLE, handlerBuildOptions } from '../../infra/stack/handler-bundle.ts';
 import { reviewBody } from './pods.ts';
 import { BENCH_DIR, REPO_ROOT } from './processes.ts';
 import { startSsmEndpoint, SSM_PARAMETERS } from './ssm-endpoint.ts';
@@ -88,17 +88,8 @@ export async function bundleHandler(
 ): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   const file = join(outdir, format === 'esm' ? 'index.mjs' : 'index.cjs');
   const result = await build({
-    entryPoints: [entry],
-    outfile: file,
-    bundle: true,
+    ...handlerBuildOptions(entry, file),
     format,
-    platform: 'node',
-    target: HANDLER_BUNDLE.target,
-    minify: HANDLER_BUNDLE.minify,
-    sourcemap: 'external',
-    sourcesContent: HANDLER_BUNDLE.sourcesContent,
-    mainFields: [...HANDLER_BUNDLE.mainFields],
-    external: [],
     ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
     metafile: true,
     logLevel: 'silent',
