@@ -18,33 +18,16 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 
-await build({
-  entryPoints: [join(root, 'infra', 'index.ts')],
-  outfile: join(dist, 'index.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
+// The library and the command: one ES module each, their dependencies left as imports (the
+// library's peers and the package's dependencies are installed beside it).
+const moduleBuild = (entry: string, outfile: string) =>
+  build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external', sourcemap: true, logLevel: 'warning' });
 
+await moduleBuild(join(root, 'infra', 'index.ts'), join(dist, 'index.js'));
+await moduleBuild(join(root, 'functions', 'cli', 'main.ts'), join(dist, 'cli', 'main.js'));
 for (const [entry, dir] of [[join('mutate', 'handler.ts'), 'handler'], [join('drift', 'handler.ts'), 'drift']] as const) {
   await build(handlerBuildOptions(join(root, 'functions', entry), join(dist, dir, HANDLER_BUNDLE.outputFile)));
 }
-
-await build({
-  entryPoints: [join(root, 'functions', 'cli', 'main.ts')],
-  outfile: join(dist, 'cli', 'main.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) throw new Error(`tsc (declarations) failed with ${tsc.status}`);
