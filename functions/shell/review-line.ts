@@ -51,7 +51,11 @@ const ACTION_METRIC: Record<Action, string> = {
   skip: 'Skipped',
 };
 
-/** Powertools' log level name and the metric names the stack's alarms and dashboard read. */
+/**
+ * Makes the writer of review lines: given a review's record (and the Lambda invocation, when there
+ * is one), the line's JSON text, without the newline; undefined when neither logs at INFO nor
+ * metrics are on. The metric names are those the stack's alarms and dashboard read.
+ */
 export function reviewLineWriter(options: ReviewLineOptions): (record: ReviewLineRecord, invocation?: Invocation) => string | undefined {
   const service = JSON.stringify(options.serviceName);
   const directives = new Map<string, string>();
