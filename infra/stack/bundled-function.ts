@@ -11,7 +11,7 @@ import { localBundling } from './local-bundling.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface BundledFunctionProps extends Omit<lambda.FunctionProps, 'code' | 'handler'> {
+export interface BundledFunctionProps extends Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime' | 'architecture' | 'loggingFormat'> {
   /** The folder of the package's prebuilt bundle, under dist/ (`npm run build`). */
   prebuilt: 'handler' | 'drift';
   /** The TypeScript entry, bundled by NodejsFunction when there is no prebuilt bundle. */
@@ -21,14 +21,26 @@ export interface BundledFunctionProps extends Omit<lambda.FunctionProps, 'code' 
 }
 
 /**
- * A function of this stack. From the package's prebuilt bundle when there is one (`npm run
+ * A function of this stack: Node.js 24 (the bundles' target) on arm64, JSON logs, stack traces
+ * through the bundled source map. The source map's cost was measured (npm run bench, part 3b,
+ * and plain loads of the bundle): within the noise of a cold start, at most about 10 ms of CPU;
+ * readable traces of an unexpected error are worth it.
+ *
+ * From the package's prebuilt bundle when there is one (`npm run
  * build` writes dist/<prebuilt>/ beside dist/index.js, the module this file is bundled into): an
  * app that installed the package then needs neither esbuild nor this repository's lock file.
  * In this repository's checkout, where this file runs as TypeScript, NodejsFunction bundles the
  * source with the same settings (HANDLER_BUNDLE).
  */
 export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): lambda.Function {
-  const { prebuilt, entry, templateFile, ...common } = props;
+  const { prebuilt, entry, templateFile, ...given } = props;
+  const common = {
+    ...given,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    environment: { ...given.environment, NODE_OPTIONS: '--enable-source-maps' },
+  };
   const dir = fileURLToPath(new URL(`./${prebuilt}/`, import.meta.url));
   if (existsSync(join(dir, HANDLER_BUNDLE.outputFile))) {
     const assetDir = mkdtempSync(join(tmpdir(), `sidecar-injector-${prebuilt}-`));

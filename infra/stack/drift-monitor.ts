@@ -77,14 +77,11 @@ export class DriftMonitor extends Construct {
       prebuilt: 'drift',
       entry: DRIFT_ENTRY,
       templateFile,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.minutes(2),
       description: 'Sidecar injector drift check: classifies every pod of the cluster against the release, publishes the counts',
       role: this.role,
       logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       // One run at a time: a schedule and a parameter change at once need not list the cluster twice.
       reservedConcurrentExecutions: 1,
       environment: {
@@ -94,7 +91,6 @@ export class DriftMonitor extends Construct {
         DRIFT_CLUSTER_CA: cluster.certificateAuthority,
         WEBHOOK_OBJECT_SELECTOR: JSON.stringify(selection.objectSelector),
         WEBHOOK_NAMESPACE_SELECTOR: JSON.stringify(selection.namespaceSelector),
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
 

@@ -96,21 +96,15 @@ export class MutateFunction extends Construct {
     const templateFile = resolved.file;
 
     const common = {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
       timeout: Duration.seconds(settings.functionTimeoutSeconds),
       description: 'Kubernetes mutating admission webhook: injects the sidecar into labelled pods',
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      // Stack traces point into the TypeScript sources through the bundled source map. Its cost
-      // was measured (npm run bench, part 3b, and plain loads of the bundle): within the noise of
-      // a cold start, at most about 10 ms of CPU; readable traces of an unexpected error are worth it.
-      environment: { ...functionEnvironment(settings, resolved.template.sidecarName, pathToken), NODE_OPTIONS: '--enable-source-maps' },
+      environment: functionEnvironment(settings, resolved.template.sidecarName, pathToken),
       // The ceiling on the bill and on what this function can take from the account's other functions.
       reservedConcurrentExecutions: settings.reservedConcurrency,
-    } satisfies Partial<lambda.FunctionProps>;
+    };
     this.function = bundledFunction(this, 'Handler', { ...common, prebuilt: 'handler', entry: HANDLER_ENTRY, templateFile });
 
     // API Gateway calls the alias, so provisioned concurrency (which needs a version) applies.
