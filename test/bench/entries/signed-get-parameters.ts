@@ -8,6 +8,8 @@ import { request } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 
+// Its own sha256 adapter, like eks-token.ts's: importing that module would bring the SDK's
+// credential chain into this bundle and measure the SDK again.
 class Sha256 implements Checksum {
   readonly #secret: SourceData | undefined;
   #hash: Hash | Hmac;
